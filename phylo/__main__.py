@@ -1,0 +1,3 @@
+from phylo.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,241 @@
+"""The news pipeline: URLs -> articles -> DNA -> alignments -> distances -> tree -> report.
+
+``STAGES`` is the whole pipeline; each stage function below is a thin adapter over the
+library (``phylo.*``) so the runner can key, store and fan it out.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from pathlib import Path
+
+from phylo.errors import PhyloError
+from phylo.executors import Failure
+from phylo.runner import Stage
+
+MIN_ARTICLES = 3
+
+
+# --- collecting ----------------------------------------------------------------------
+
+def read_list(urls_list: str) -> list[dict]:
+    from phylo.sources import read_entries
+
+    return read_entries(urls_list)
+
+
+def distinct_targets(entries: list[dict]) -> list:
+    """Each distinct target once (a URL listed twice is fetched once), in list order.
+
+    Local files carry their size and modification time, so an edited file is re-read.
+    Entries that are already bad (e.g. a missing file) become Failures.
+    """
+    out, seen = [], set()
+    for entry in entries:
+        if entry.get("error"):
+            out.append(Failure(entry["error"], entry.get("message", "")))
+            continue
+        if entry["target"] in seen:
+            continue
+        seen.add(entry["target"])
+        target = {k: entry[k] for k in ("kind", "target", "entry")}
+        if entry["kind"] == "file" and os.path.exists(entry["target"]):
+            stat = os.stat(entry["target"])
+            target["stamp"] = [stat.st_size, stat.st_mtime_ns]
+        out.append(target)
+    return out
+
+
+def fetch_page(target: dict, fetch_settings: dict) -> dict:
+    from phylo.fetch import fetch
+
+    return fetch(target, fetch_settings)
+
+
+def extract_article(page: dict, extract_settings: dict) -> dict:
+    from phylo.extract import extract
+
+    article = extract(page, extract_settings)
+    return {**article, "final_url": page.get("final_url"), "url": page.get("url")}
+
+
+def make_table(entries: list[dict], targets: list, articles: list) -> list[dict]:
+    """One row per input entry (articles.tsv), with unique labels for the usable ones."""
+    from phylo.labels import make_labels
+
+    # targets and articles run in step (articles maps over pages, which map over targets)
+    by_target = {t["target"]: a for t, a in zip(targets, articles) if not isinstance(t, Failure)}
+    rows, first_line = [], {}
+    for entry in entries:
+        row = {"url": entry["entry"], "line": entry["line"]}
+        if entry.get("error"):
+            row |= {"status": entry["error"], "message": entry.get("message", "")}
+            rows.append(row)
+            continue
+        result = by_target[entry["target"]]
+        if entry["target"] in first_line:
+            row |= {"status": "duplicate", "message": f"same as line {first_line[entry['target']]}; used once"}
+        elif isinstance(result, Failure):
+            row |= {"status": result.status, "message": result.message}
+        else:
+            row |= {k: result.get(k) for k in ("final_url", "title", "site", "published", "byline", "text")}
+            row |= {"chars": len(result.get("text") or ""), "status": "ok", "message": ""}
+        first_line.setdefault(entry["target"], entry["line"])
+        rows.append(row)
+    usable = [r for r in rows if r["status"] == "ok"]
+    for row, label in zip(usable, make_labels(usable)):
+        row["label"] = label
+    return rows
+
+
+def write_table(table: list[dict], out_dir: str) -> str:
+    """articles.tsv is written before any analysis, so failures are on disk whatever happens."""
+    from phylo.outputs import write_articles
+
+    path = Path(out_dir) / "articles.tsv"
+    write_articles(path, table)
+    return str(path)
+
+
+# --- analysing ------------------------------------------------------------------------
+
+def encode_articles(table: list[dict], normalize: bool) -> dict[str, str]:
+    from phylo.encoding import encode
+
+    usable = [r for r in table if r["status"] == "ok"]
+    if len(usable) < MIN_ARTICLES:
+        failed = len(table) - len(usable)
+        raise PhyloError(
+            f"only {len(usable)} usable article(s) of {len(table)} entries ({failed} failed, see articles.tsv); "
+            f"a tree needs at least {MIN_ARTICLES}: fix or add URLs and rerun"
+        )
+    return {r["label"]: encode(r["text"], normalize=normalize) for r in usable}
+
+
+def align_all(sequences: dict[str, str], aligner: str, unit: str, correction: str | None,
+              mafft_strategy: str) -> dict:
+    """Pairwise distances (and the MSA for MAFFT) as plain data: labels + matrix."""
+    from phylo.align import distances
+
+    labels = list(sequences)
+    if aligner == "mafft":
+        from phylo.align.mafft import run_mafft
+
+        msa = run_mafft(sequences, strategy=mafft_strategy)
+        dm = distances.from_msa(msa, correction=correction)
+    elif aligner == "nw":
+        from phylo.align.nw import align_pairs
+
+        seqs = [sequences[label] for label in labels]
+        pairs = list(itertools.combinations(range(len(labels)), 2))
+        results = align_pairs(seqs, pairs, unit=unit)
+        dm = distances.from_pairs(labels, pairs, results, correction=correction)
+        msa = None
+    else:
+        raise PhyloError(f"unknown aligner {aligner!r}: use nw or mafft", exit_code=2)
+    return {"labels": list(dm.ids), "matrix": dm.data.copy(), "msa": msa}
+
+
+def make_tree(distances: dict, table: list[dict], method: str, root: str) -> dict:
+    from skbio import DistanceMatrix
+
+    from phylo.trees import build_tree, root_tree, to_newick
+
+    dm = DistanceMatrix(distances["matrix"], distances["labels"])
+    dates = {r["label"]: r.get("published") for r in table if r.get("label")} if root == "date" else {}
+    tree, rooting = root_tree(build_tree(dm, method), dates)
+    return {"newick": to_newick(tree), "rooting": rooting, "method": method}
+
+
+def write_outputs(out_dir: str, table: list[dict], sequences: dict, distances: dict, tree: dict) -> dict:
+    """Every remaining file of the output contract; returns their paths."""
+    from skbio import DistanceMatrix
+
+    from phylo.align.distances import write_phylip, write_tsv
+    from phylo.draw import draw_tree
+    from phylo.lineage import infer_sources
+    from phylo.outputs import atomic_write, fasta_text
+    from phylo.report import write_report
+
+    out = Path(out_dir)
+    dm = DistanceMatrix(distances["matrix"], distances["labels"])
+    atomic_write(out / "sequences.fasta", fasta_text(sequences))
+    write_tsv(dm, out / "distances.tsv")
+    write_phylip(dm, out / "distances.phy")
+    if distances.get("msa"):
+        atomic_write(out / "msa.fasta", fasta_text(distances["msa"]))
+    atomic_write(out / "tree.nwk", tree["newick"] + "\n")
+    info = {r["label"]: r for r in table if r.get("label")}
+    draw_tree(tree["newick"], info, [out / "tree.svg", out / "tree.png"])
+    dates = {label: row.get("published") for label, row in info.items()}
+    lineage = infer_sources(list(dm.ids), dm.data, dates)
+    write_report(out / "report.html", table=table, tree=tree, dm=dm, lineage=lineage,
+                 svg=(out / "tree.svg").read_text(encoding="utf-8"))
+    return {"files": sorted(p.name for p in out.iterdir() if p.is_file())}
+
+
+STAGES = [
+    Stage("entries", read_list, inputs=("urls_list",), persist=False),
+    Stage("targets", distinct_targets, inputs=("entries",), persist=False),
+    Stage("pages", fetch_page, inputs=("targets",), params=("fetch_settings",), map="targets", io_bound=True),
+    Stage("articles", extract_article, inputs=("pages",), params=("extract_settings",), map="pages",
+          io_bound=True),
+    Stage("table", make_table, inputs=("entries", "targets", "articles"), persist=False),
+    Stage("articles_tsv", write_table, inputs=("table", "out_dir"), persist=False),
+    Stage("sequences", encode_articles, inputs=("table",), params=("normalize",), persist=False),
+    Stage("distances", align_all, inputs=("sequences",),
+          params=("aligner", "unit", "correction", "mafft_strategy")),
+    Stage("tree", make_tree, inputs=("distances", "table"), params=("method", "root")),
+    Stage("outputs", write_outputs, inputs=("out_dir", "table", "sequences", "distances", "tree"),
+          persist=False),
+]
+
+
+PACKAGES = ["numpy", "numba", "scikit-bio", "biopython", "trafilatura", "requests", "ete3"]
+
+
+def params_from_args(args) -> dict:
+    """The run parameters (they key the stored results) from ``phylo run`` options."""
+    fetch_settings = {"robots": not args.ignore_robots, "refresh": args.refresh}
+    if args.timeout:
+        fetch_settings["read_timeout"] = args.timeout
+    if args.cache_dir:
+        fetch_settings["cache_dir"] = str(Path(args.cache_dir).resolve())
+    return {
+        "fetch_settings": fetch_settings,
+        "extract_settings": {},
+        "normalize": args.normalize,
+        "aligner": args.aligner,
+        "unit": args.unit,
+        "correction": None if args.correction == "none" else args.correction,
+        "mafft_strategy": args.mafft_strategy,
+        "method": args.method,
+        "root": args.root,
+    }
+
+
+def main(args) -> int:
+    import sys
+
+    from phylo.commands.run import make_executor
+    from phylo.errors import UsageError
+    from phylo.runner import run_pipeline
+    from phylo.trees import ascii_tree
+
+    if not args.input:
+        raise UsageError("phylo run needs a urls.txt (one URL or local file a line)")
+    out = Path(args.out)
+    result = run_pipeline(
+        "news", STAGES, {"urls_list": str(Path(args.input).resolve()), "out_dir": str(out.resolve())},
+        params_from_args(args), out, store_dir=args.store, executor=make_executor(args), force=args.force,
+        progress=False if args.no_progress else None, packages=PACKAGES,
+    )
+    table, tree = result.values["table"], result.values["tree"]
+    failed = [r for r in table if r["status"] != "ok"]
+    for row in failed:
+        print(f"left out: line {row['line']}: {row['url']}: {row['status']}: {row['message']}", file=sys.stderr)
+    print(ascii_tree(tree["newick"]))
+    used = len(table) - len(failed)
+    print(f"{used} of {len(table)} entries in the tree ({tree['rooting']}); outputs in {out}/", file=sys.stderr)
+    return 0
