@@ -27,6 +27,9 @@ def register(subparsers) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config value of the mlp/wavelet pipelines (repeatable)")
+    ml = p.add_argument_group("mlp and wavelet pipelines")
+    ml.add_argument("--device", default="auto", help="torch device: auto (GPU when present), cpu, cuda")
+    ml.add_argument("--tensorboard", metavar="DIR", help="also write TensorBoard event files here")
     news = p.add_argument_group("news pipeline")
     news.add_argument("--aligner", choices=["nw", "mafft"], default="nw")
     news.add_argument("--unit", choices=["codon", "nt"], default="codon",
