@@ -52,3 +52,54 @@ def draw_tree(newick: str, info: dict[str, dict], paths: list[str | Path], title
     for path in paths:
         fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
+
+
+def draw_lineage(lineage: list[dict], info: dict[str, dict], paths: list[str | Path], title: str = "") -> None:
+    """Who copied whom as a graph: articles placed by publication time, arrows from source to copy.
+
+    ``lineage`` rows have ``label`` and ``source`` (None for articles with no source in the
+    set); undated articles are drawn in a column at the right, marked "undated".
+    """
+    from phylo.trees import sort_time
+
+    when = {row["label"]: sort_time((info.get(row["label"]) or {}).get("published")) for row in lineage}
+    dated = sorted((t, label) for label, t in when.items() if t)
+    undated = [label for label, t in when.items() if not t]
+    order = [label for _, label in dated] + undated
+    if dated:
+        t0 = dated[0][0]
+        span = max((dated[-1][0] - t0).total_seconds(), 1.0)
+        x = {label: (t - t0).total_seconds() / span for t, label in dated}
+    else:
+        x = {}
+    for label in undated:
+        x[label] = 1.15
+    y = {label: -i for i, label in enumerate(order)}
+
+    fig, ax = plt.subplots(figsize=(12, 1.0 + 0.45 * max(len(order), 2)))
+    for row in lineage:
+        if row.get("source") and row["source"] in x:
+            src, dst = row["source"], row["label"]
+            ax.annotate("", xy=(x[dst], y[dst]), xytext=(x[src], y[src]),
+                        arrowprops={"arrowstyle": "-|>", "color": "#3b6ea5", "lw": 1.2,
+                                    "connectionstyle": "arc3,rad=-0.15"})
+    for label in order:
+        row = info.get(label, {})
+        root = not next((r for r in lineage if r["label"] == label), {}).get("source")
+        ax.plot(x[label], y[label], "o", color="#b8452e" if root else "#3b6ea5", ms=7, zorder=3)
+        caption = f"{label}" + ("" if when[label] else " (undated)")
+        if row.get("title"):
+            caption += f"  {leaf_caption({'title': row['title']}, 48)}"
+        ax.text(x[label] + 0.015, y[label], caption, va="center", fontsize=8.5)
+    if dated:
+        ax.set_xticks([0, 1], [dated[0][0].strftime("%Y-%m-%d %H:%M"), dated[-1][0].strftime("%Y-%m-%d %H:%M")])
+    ax.set_yticks([])
+    ax.set_xlim(-0.05, 1.9)
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    ax.set_xlabel("publication time (red: no source in the set)")
+    ax.set_title(title or "Who copied whom", loc="left", fontsize=12)
+    fig.tight_layout()
+    for path in paths:
+        fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)

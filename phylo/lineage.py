@@ -9,22 +9,23 @@ from __future__ import annotations
 
 import numpy as np
 
-from phylo.trees import parse_date
+from phylo.trees import date_interval
 
 
 def infer_sources(labels: list[str], matrix: np.ndarray, dates: dict[str, str | None],
                   max_distance: float = 0.75) -> list[dict]:
     """For each article: ``{"label", "source", "distance", "note"}`` (source None if none).
 
-    Undated articles may have any dated article as their source, and are flagged.
+    Undated articles may have any dated article as their source, and are flagged. A bare
+    date spans its whole day, so an article dated only by day may have a same-day source.
     """
-    when = {label: parse_date(dates.get(label)) for label in labels}
+    when = {label: date_interval(dates.get(label)) for label in labels}
     out = []
     for i, label in enumerate(labels):
         mine = when[label]
         candidates = [
             j for j, other in enumerate(labels)
-            if j != i and when[other] is not None and (mine is None or when[other] < mine)
+            if j != i and when[other] is not None and (mine is None or when[other][0] < mine[1])
         ]
         best = min(candidates, key=lambda j: matrix[i, j], default=None)
         if best is not None and matrix[i, best] <= max_distance:

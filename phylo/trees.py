@@ -8,7 +8,7 @@ that article's branch; otherwise at the midpoint of the longest path.
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 from skbio import DistanceMatrix, TreeNode
 from skbio.tree import nj, upgma
@@ -30,20 +30,36 @@ def build_tree(dm: DistanceMatrix, method: str = "nj") -> TreeNode:
 
 
 def parse_date(value: str | None) -> datetime | None:
-    """An ISO date or datetime string as a naive UTC-ish datetime, or None."""
+    """An ISO date or datetime string as a naive UTC datetime (naive input is taken as UTC)."""
     if not value:
         return None
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         return None
-    return parsed.replace(tzinfo=None) if parsed.tzinfo is None else parsed.astimezone().replace(tzinfo=None)
+    return parsed if parsed.tzinfo is None else parsed.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def date_interval(value: str | None) -> tuple[datetime, datetime] | None:
+    """When an article may have been published: a datetime is exact, a bare date is its whole day."""
+    start = parse_date(value)
+    if start is None:
+        return None
+    if len(value.strip()) <= 10:  # YYYY-MM-DD: the time of day is unknown
+        return start, start + timedelta(days=1) - timedelta(seconds=1)
+    return start, start
+
+
+def sort_time(value: str | None) -> datetime | None:
+    """One time to sort by: the middle of the interval (a bare date counts as its noon)."""
+    span = date_interval(value)
+    return span[0] + (span[1] - span[0]) / 2 if span else None
 
 
 def earliest(dates: dict[str, str | None]) -> str | None:
-    """The label with the earliest parseable date (ties: first in order), or None."""
-    dated = [(d, label) for label, value in dates.items() if (d := parse_date(value))]
-    return min(dated, key=lambda pair: pair[0])[1] if dated else None
+    """The label with the earliest sort time (ties: first in order), or None."""
+    dated = [(t, i, label) for i, (label, value) in enumerate(dates.items()) if (t := sort_time(value))]
+    return min(dated)[2] if dated else None
 
 
 def root_tree(tree: TreeNode, dates: dict[str, str | None] | None = None) -> tuple[TreeNode, str]:

@@ -130,7 +130,7 @@ def align_all(sequences: dict[str, str], aligner: str, unit: str, correction: st
         seqs = [sequences[label] for label in labels]
         pairs = list(itertools.combinations(range(len(labels)), 2))
         results = align_pairs(seqs, pairs, unit=unit)
-        dm = distances.from_pairs(labels, pairs, results, correction=correction)
+        dm = distances.from_identities(labels, pairs, [r["identity"] for r in results], correction=correction)
         msa = None
     else:
         raise PhyloError(f"unknown aligner {aligner!r}: use nw or mafft", exit_code=2)

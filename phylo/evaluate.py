@@ -1,0 +1,73 @@
+"""How close a result is to a known lineage (fixtures and simulations carry the truth).
+
+The truth is a parent map ``{label: parent label or None}``. Three scores:
+- ``source_accuracy``: share of articles whose inferred source (lineage.tsv) is the true parent
+  (an article with no parent counts as right when no source was inferred);
+- ``tree_neighbour_accuracy``: share of copied articles whose nearest earlier article in the
+  tree (shortest path through the tree) is the true parent;
+- ``grouping_recall``: share of the true groupings (an article with all its descendants, two or
+  more articles) that the tree holds as one side of a branch.
+"""
+
+from __future__ import annotations
+
+from phylo.trees import from_newick, sort_time
+
+
+def source_accuracy(lineage: list[dict], truth: dict[str, str | None]) -> float:
+    rows = [r for r in lineage if r["label"] in truth]
+    return sum(r["source"] == truth[r["label"]] for r in rows) / len(rows) if rows else 0.0
+
+
+def tree_neighbour_accuracy(newick: str, dates: dict[str, str | None], truth: dict[str, str | None]) -> float:
+    tree = from_newick(newick)
+    dist = tree.tip_tip_distances()
+    ids = list(dist.ids)
+    when = {label: sort_time(dates.get(label)) for label in ids}
+    hits = total = 0
+    for label in ids:
+        parent = truth.get(label)
+        if parent is None or when[label] is None:
+            continue
+        earlier = [o for o in ids if o != label and when[o] is not None and when[o] < when[label]]
+        if not earlier:
+            continue
+        total += 1
+        nearest = min(earlier, key=lambda o: dist[label, o])
+        hits += nearest == parent
+    return hits / total if total else 0.0
+
+
+def true_groupings(truth: dict[str, str | None]) -> list[frozenset]:
+    """Each article together with all its descendants, where that is two or more articles."""
+    children: dict[str, list[str]] = {}
+    for child, parent in truth.items():
+        if parent is not None:
+            children.setdefault(parent, []).append(child)
+
+    def below(node):
+        out = {node}
+        for child in children.get(node, []):
+            out |= below(child)
+        return out
+
+    groups = {frozenset(below(node)) for node in children}
+    everyone = frozenset(truth)
+    return [g for g in groups if 1 < len(g) < len(everyone)]
+
+
+def tree_splits(newick: str) -> set[frozenset]:
+    """Both sides of every branch of the tree (unrooted view)."""
+    tree = from_newick(newick)
+    everyone = frozenset(t.name for t in tree.tips())
+    splits = set()
+    for node in tree.non_tips():
+        side = frozenset(t.name for t in node.tips())
+        splits |= {side, everyone - side}
+    return splits
+
+
+def grouping_recall(newick: str, truth: dict[str, str | None]) -> float:
+    groups = true_groupings(truth)
+    splits = tree_splits(newick)
+    return sum(g in splits for g in groups) / len(groups) if groups else 1.0
