@@ -49,9 +49,7 @@ def draw_tree(newick: str, info: dict[str, dict], paths: list[str | Path], title
         ax.spines[side].set_visible(False)
     ax.set_xlabel("distance (substitutions per site)")
     fig.tight_layout()
-    for path in paths:
-        fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    _save(fig, paths)
 
 
 def draw_lineage(lineage: list[dict], info: dict[str, dict], paths: list[str | Path], title: str = "") -> None:
@@ -100,6 +98,12 @@ def draw_lineage(lineage: list[dict], info: dict[str, dict], paths: list[str | P
     ax.set_xlabel("publication time (red: no source in the set)")
     ax.set_title(title or "Who copied whom", loc="left", fontsize=12)
     fig.tight_layout()
+    _save(fig, paths)
+
+
+def _save(fig, paths) -> None:
+    """Save to each path; no timestamps inside, so reruns write identical files."""
     for path in paths:
-        fig.savefig(path, dpi=110, bbox_inches="tight")
+        meta = {"Date": None} if str(path).endswith((".svg", ".pdf")) else {}
+        fig.savefig(path, dpi=110, bbox_inches="tight", metadata=meta)
     plt.close(fig)

@@ -200,6 +200,8 @@ def params_from_args(args) -> dict:
     fetch_settings = {"robots": not args.ignore_robots, "refresh": args.refresh}
     if args.timeout:
         fetch_settings["read_timeout"] = args.timeout
+    if args.rate is not None:
+        fetch_settings["rate_per_host"] = args.rate
     if args.cache_dir:
         fetch_settings["cache_dir"] = str(Path(args.cache_dir).resolve())
     return {

@@ -43,6 +43,7 @@ def register(subparsers) -> None:
                       help="fold accents and whitespace before encoding instead of dropping them")
     news.add_argument("--mafft-strategy", default="auto", help="MAFFT strategy (auto, fftns2, linsi, ...)")
     news.add_argument("--timeout", type=float, help="per-request read timeout in seconds")
+    news.add_argument("--rate", type=float, help="requests per second to one host (default 1; 0 = no limit)")
     news.add_argument("--ignore-robots", action="store_true", help="fetch even where robots.txt disallows")
     news.add_argument("--cache-dir", help="keep fetched pages here for reuse across runs")
     news.add_argument("--refresh", action="store_true", help="refetch pages even if cached")
