@@ -1,0 +1,238 @@
+"""phylo.extract on realistic pages written here: boilerplate around a story, metadata in many forms."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from phylo.errors import EntryError
+from phylo.extract import extract, iso_date, largest_text_block
+
+STORY = [
+    "The Harbour Bridge reopened to traffic on Tuesday morning after nine days of emergency repairs, "
+    "city engineers said, ending a closure that had pushed lorries onto narrow coastal roads.",
+    "Inspectors found corrosion in two hydraulic rams that lift the central span. Replacement parts were "
+    "machined overnight at the old shipyard, the first job there in more than a decade.",
+    "Ferry operators, who ran extra crossings during the closure, said passenger numbers had doubled. "
+    "Several skippers complained of long shifts and asked the council to plan better for the next failure.",
+    "The council will publish a full report on the repairs next month, including a timetable for "
+    "replacing the remaining original machinery, some of which dates from 1962.",
+]
+
+def page_html(head="", article_top="", body_extra="", paragraphs=STORY, lang="en"):
+    """A news page with the usual clutter: nav, cookie banner, share bar, related links, comments, footer."""
+    paras = "\n".join(f"<p>{p}</p>" for p in paragraphs)
+    return f"""<!DOCTYPE html>
+<html lang="{lang}"><head><meta charset="utf-8"><title>Bridge reopens | The Coastal Courier</title>{head}</head>
+<body>
+<div class="cookie-banner"><p>We use cookies to improve your experience. By continuing to browse you agree to our cookie policy.</p>
+<button>Accept all</button></div>
+<header><a href="/">The Coastal Courier</a>
+<nav><ul><li><a href="/news">News</a></li><li><a href="/sport">Sport</a></li><li><a href="/weather">Weather</a></li></ul></nav></header>
+<main><article>
+<h1>Harbour Bridge reopens after nine days of repairs</h1>
+{article_top}
+<div class="article-body">{paras}</div>
+<div class="share-bar"><a href="#">Share on Facebook</a> <a href="#">Share on X</a></div>
+</article>
+<section class="related"><h2>Related stories</h2><ul>
+<li><a href="/a">Council approves new ferry timetable for the summer season</a></li>
+<li><a href="/b">Shipyard workers vote on pay offer after months of talks</a></li></ul></section>
+<section id="comments"><h2>Comments</h2>
+<div class="comment"><p>About time! I have been stuck in traffic every single day this week, absolutely ridiculous.</p></div>
+<div class="comment"><p>The council knew about the rust for years and did nothing, this was completely avoidable.</p></div>
+</section></main>
+{body_extra}
+<footer><p>Copyright 2024 The Coastal Courier. All rights reserved. Registered in England.</p></footer>
+</body></html>"""
+
+
+def page(html, url="https://www.coastalcourier.example/news/2024/03/05/bridge-reopens", content_type="text/html"):
+    return {"url": url, "final_url": url, "status_code": 200, "content_type": content_type,
+            "encoding": "utf-8", "html": html, "fetched_at": "2024-03-06T00:00:00Z"}
+
+
+def json_ld(data):
+    return f'<script type="application/ld+json">{json.dumps(data)}</script>'
+
+
+def test_body_text_without_the_clutter():
+    article = extract(page(page_html()))
+    for paragraph in STORY:
+        assert paragraph in article["text"]
+    for clutter in ("cookies", "Share on", "Related stories", "About time", "Copyright", "Weather"):
+        assert clutter not in article["text"], clutter
+    assert article["title"] == "Harbour Bridge reopens after nine days of repairs"
+    assert article["lang"] == "en"
+
+
+def test_json_ld_graph_with_references_wins():
+    graph = {"@context": "https://schema.org", "@graph": [
+        {"@type": "Organization", "@id": "#org", "name": "The Coastal Courier"},
+        {"@type": "Person", "@id": "#jo", "name": "Jo Marsh"},
+        {"@type": ["NewsArticle"], "headline": "Bridge reopens (JSON-LD)", "datePublished": "2024-03-05T09:30:00Z",
+         "author": [{"@id": "#jo"}, {"@type": "Person", "name": "Sam Reed"}], "publisher": {"@id": "#org"}},
+    ]}
+    head = json_ld(graph) + '<meta property="og:title" content="Bridge reopens (OG)">' \
+        '<meta property="article:published_time" content="2024-01-01T00:00:00Z">'
+    article = extract(page(page_html(head=head)))
+    assert article["title"] == "Bridge reopens (JSON-LD)"
+    assert article["site"] == "The Coastal Courier"
+    assert article["published"] == "2024-03-05T09:30:00+00:00"
+    assert article["byline"] == "Jo Marsh, Sam Reed"
+
+
+def test_reportage_news_article_in_a_list():
+    data = [{"@type": "WebSite", "name": "Courier"},
+            {"@type": "ReportageNewsArticle", "headline": "Reportage", "datePublished": "2024-03-05",
+             "author": "Ana Lima"}]
+    article = extract(page(page_html(head=json_ld(data))))
+    assert (article["title"], article["published"], article["byline"]) == ("Reportage", "2024-03-05", "Ana Lima")
+
+
+def test_opengraph_when_there_is_no_json_ld():
+    head = ('<meta property="og:title" content="Bridge reopens (OG)">'
+            '<meta property="og:site_name" content="Coastal Courier">'
+            '<meta property="article:published_time" content="2024-03-05T10:00:00+01:00">'
+            '<meta name="author" content="By Jo Marsh">')
+    article = extract(page(page_html(head=head)))
+    assert article["title"] == "Bridge reopens (OG)"
+    assert article["site"] == "Coastal Courier"
+    assert article["published"] == "2024-03-05T10:00:00+01:00"
+    assert article["byline"] == "Jo Marsh"
+
+
+def test_time_tag_and_host_name_fallbacks():
+    top = '<p class="byline">By Jo Marsh</p><time datetime="2024-03-05T08:15:00Z">5 March 2024</time>'
+    article = extract(page(page_html(article_top=top)))
+    assert article["published"] == "2024-03-05T08:15:00+00:00"
+    assert article["site"] == "coastalcourier.example"
+
+
+def test_meta_date_name():
+    article = extract(page(page_html(head='<meta name="pubdate" content="2024-03-04">')))
+    assert article["published"] == "2024-03-04"
+
+
+def test_trafilatura_metadata_as_last_resort():
+    # No date in the markup at all: htmldate (via trafilatura) reads it from the URL.
+    article = extract(page(page_html()))
+    assert article["published"] == "2024-03-05"
+
+
+def test_saved_file_takes_the_site_from_its_canonical_link_or_its_name():
+    canonical = '<link rel="canonical" href="https://www.coastalcourier.example/news/bridge">'
+    assert extract(page(page_html(head=canonical), url="file:///tmp/saved/courier.html"))["site"] == "coastalcourier.example"
+    assert extract(page(page_html(), url="file:///tmp/saved/courier%20bridge.html"))["site"] == "courier bridge"
+
+
+def test_plain_text_page():
+    text = "Harbour Bridge reopens\n\n" + "\n\n".join(STORY)
+    article = extract(page(text, url="file:///tmp/notes.txt", content_type="text/plain"))
+    assert article["title"] == "Harbour Bridge reopens"
+    assert article["text"] == "\n".join(STORY)
+    assert article["site"] == "notes"
+
+
+def test_paywall_stub_is_too_short():
+    html = page_html(paragraphs=[STORY[0], "Subscribe to continue reading."])
+    with pytest.raises(EntryError) as info:
+        extract(page(html))
+    assert info.value.status == "too-short"
+    assert "min_chars" in info.value.message
+    assert extract(page(html), {"min_chars": 50})["text"].startswith("The Harbour Bridge")
+
+
+def test_page_without_an_article_has_no_text():
+    html = "<html><body><nav><a href='/'>Home</a></nav><footer>Contact</footer></body></html>"
+    with pytest.raises(EntryError) as info:
+        extract(page(html))
+    assert info.value.status == "no-text"
+
+
+@pytest.mark.parametrize("body", [
+    '<noscript>You need to enable JavaScript to run this app.</noscript><div id="root"></div>',
+    '<div id="__next"></div><script src="/static/app.js"></script>',
+])
+def test_page_that_needs_javascript(body):
+    html = f"<html><head><title>Courier</title></head><body>{body}</body></html>"
+    with pytest.raises(EntryError) as info:
+        extract(page(html))
+    assert info.value.status == "needs-javascript"
+
+
+def test_fallback_finds_text_that_trafilatura_misses():
+    # Paragraphs in bare <div>s of a table layout: the fallback scores parents of <p>.
+    paras = "".join(f"<p>{p}</p>" for p in STORY)
+    html = f"<html><body><table><tr><td><div>{paras}</div></td></tr></table></body></html>"
+    assert largest_text_block(html) == "\n".join(STORY)
+    assert extract(page(html))["text"]
+
+
+def test_iso_date():
+    assert iso_date("2024-03-05") == "2024-03-05"
+    assert iso_date("2024-03-05T09:30:00Z") == "2024-03-05T09:30:00+00:00"
+    assert iso_date("Tue, 05 Mar 2024 09:30:00 GMT") == "2024-03-05T09:30:00+00:00"
+    assert iso_date("yesterday") is None
+    assert iso_date("2024-13-45") is None
+
+
+# ---------------------------------------------------------------- the command line
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def phylo(*args, cwd=ROOT):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "phylo", *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=60)
+
+
+def test_command_prints_one_json_object_per_page_and_reports_failures(web, tmp_path):
+    head = '<meta property="og:site_name" content="Coastal Courier"><meta name="pubdate" content="2024-03-04">'
+    web.page("/story", page_html(head=head))
+    web.page("/gone", "<p>gone</p>", status=404)
+    saved = tmp_path / "saved.html"
+    saved.write_text(page_html(), encoding="utf-8")
+    result = phylo("extract", "--json", "--set", "fetch.rate_per_host=0",
+                   web.url("/story"), web.url("/gone"), "saved.html", cwd=tmp_path)
+    assert result.returncode == 1
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [row["source"] for row in rows] == [web.url("/story"), "saved.html"]
+    assert set(rows[0]) == {"source", "title", "site", "published", "byline", "text"}
+    assert rows[0]["site"] == "Coastal Courier" and rows[0]["published"] == "2024-03-04"
+    assert rows[1]["site"] == "saved"
+    assert STORY[2] in rows[1]["text"]
+    assert result.stderr.splitlines() == [f"ERROR: {web.url('/gone')}: server answered 404 Not Found for "
+                                          f"{web.url('/gone')}; check the URL or remove it from the list"]
+
+
+def test_command_prints_a_readable_article(tmp_path):
+    path = tmp_path / "story.html"
+    path.write_text(page_html(head='<meta name="pubdate" content="2024-03-04">'), encoding="utf-8")
+    result = phylo("extract", str(path))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[:3] == ["Harbour Bridge reopens after nine days of repairs", "story | 2024-03-04", ""]
+    assert lines[3] == STORY[0]
+
+
+def test_command_settings_file(tmp_path):
+    path = tmp_path / "stub.html"
+    path.write_text(page_html(paragraphs=[STORY[0], "Subscribe to continue reading."]), encoding="utf-8")
+    result = phylo("extract", str(path))
+    assert result.returncode == 1 and "too-short" not in result.stderr and "min_chars" in result.stderr
+    settings = tmp_path / "settings.toml"
+    settings.write_text("[extract]\nmin_chars = 50\n")
+    assert phylo("extract", "--settings", str(settings), str(path)).returncode == 0
+
+
+def test_shipped_settings_file_matches_the_defaults():
+    from phylo import extract as extract_module
+    from phylo import fetch
+    from phylo.commands.extract import load_settings
+
+    shipped = load_settings(str(ROOT / "phylo" / "settings" / "fetch.toml"))
+    assert shipped == {"fetch": fetch.DEFAULT_SETTINGS, "extract": extract_module.DEFAULT_SETTINGS}
