@@ -8,6 +8,7 @@ import os
 import tempfile
 from pathlib import Path
 
+LINEAGE_COLUMNS = ["label", "source", "identity", "confidence", "containment", "note"]
 ARTICLE_COLUMNS = ["label", "url", "final_url", "title", "site", "published", "chars", "status", "message"]
 
 
@@ -40,6 +41,8 @@ def tsv_text(rows: list[dict], columns: list[str]) -> str:
 def _cell(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, float):
+        return f"{value:.4f}"
     return " ".join(str(value).split()) if isinstance(value, str) else str(value)
 
 

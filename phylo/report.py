@@ -59,7 +59,7 @@ def copy_pairs(table: list[dict], lineage: list[dict], max_passages: int = 8) ->
         text_c, text_s = child.get("text") or "", source.get("text") or ""
         passages = shared_passages(text_c, text_s, min_words=6, limit=max_passages)
         out.append({
-            "child": child, "source": source, "distance": link["distance"],
+            "child": child, "source": source, "identity": link.get("identity"),
             "share": shared_share(text_c, passages),
             "longest": passages[0]["words"] if passages else 0,
             "child_html": highlight(text_c, [p["span_a"] for p in passages]),
@@ -69,7 +69,7 @@ def copy_pairs(table: list[dict], lineage: list[dict], max_passages: int = 8) ->
 
 
 def write_report(path: str | Path, *, table: list[dict], tree: dict, dm, lineage: list[dict], svg: str,
-                 title: str = "") -> None:
+                 lineage_svg: str = "", title: str = "") -> None:
     labels = list(dm.ids)
     top = float(dm.data.max()) if dm.data.size else 0.0
     heat = [[{"value": float(v), "colour": heat_colour(float(v), top), "dark": top > 0 and v > 0.6 * top}
@@ -79,7 +79,8 @@ def write_report(path: str | Path, *, table: list[dict], tree: dict, dm, lineage
     story = title or (ok[0].get("title") if ok else "") or "phylo report"
     page = _env().get_template("report.html").render(
         title=story, version=__version__, table=table, ok=ok, failed=failed, tree=tree,
-        svg=inline_svg(svg), labels=labels, heat=heat, lineage=lineage,
+        svg=inline_svg(svg), lineage_svg=inline_svg(lineage_svg), labels=labels, heat=heat, lineage=lineage,
         pairs=copy_pairs(table, lineage), newick=tree["newick"],
+        published={r["label"]: r.get("published") for r in ok},
     )
     atomic_write(path, re.sub(r"\n\s*\n+", "\n", page))

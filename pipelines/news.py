@@ -15,6 +15,7 @@ from phylo.executors import Failure
 from phylo.runner import Stage
 
 MIN_ARTICLES = 3
+BOOTSTRAP_BLOCKS = 20  # blocks of text per sequence in a pairwise bootstrap replicate
 
 
 # --- collecting ----------------------------------------------------------------------
@@ -115,47 +116,97 @@ def encode_articles(table: list[dict], normalize: bool) -> dict[str, str]:
 
 def align_all(sequences: dict[str, str], aligner: str, unit: str, correction: str | None,
               mafft_strategy: str) -> dict:
-    """Pairwise distances (and the MSA for MAFFT) as plain data: labels + matrix."""
+    """Pairwise identities and distances (and the MSA for MAFFT) as plain data."""
+    import numpy as np
+
     from phylo.align import distances
 
     labels = list(sequences)
+    msa = None
     if aligner == "mafft":
         from phylo.align.mafft import run_mafft
 
         msa = run_mafft(sequences, strategy=mafft_strategy)
-        dm = distances.from_msa(msa, correction=correction)
+        msa_labels, pairs, identities = distances.msa_identities(msa)
+        assert msa_labels == labels, "MAFFT returned the sequences in another order"
     elif aligner == "nw":
         from phylo.align.nw import align_pairs
 
-        seqs = [sequences[label] for label in labels]
         pairs = list(itertools.combinations(range(len(labels)), 2))
-        results = align_pairs(seqs, pairs, unit=unit)
-        dm = distances.from_identities(labels, pairs, [r["identity"] for r in results], correction=correction)
-        msa = None
+        results = align_pairs([sequences[label] for label in labels], pairs, unit=unit)
+        identities = [r["identity"] for r in results]
     else:
         raise PhyloError(f"unknown aligner {aligner!r}: use nw or mafft", exit_code=2)
-    return {"labels": list(dm.ids), "matrix": dm.data.copy(), "msa": msa}
+    dm = distances.from_identities(labels, pairs, identities, correction=correction)
+    identity = np.eye(len(labels))
+    for (i, j), value in zip(pairs, identities):
+        identity[i, j] = identity[j, i] = value
+    return {"labels": labels, "matrix": dm.data.copy(), "identity": identity, "msa": msa}
 
 
-def make_tree(distances: dict, table: list[dict], method: str, root: str) -> dict:
+def replicate_seeds(bootstrap: int) -> list[int]:
+    """One seed per bootstrap replicate (none when --bootstrap is 0)."""
+    return list(range(1, bootstrap + 1))
+
+
+def replicate_tree(seed: int, sequences: dict[str, str], distances: dict, aligner: str, unit: str,
+                   correction: str | None, method: str) -> str:
+    """One bootstrap replicate's tree (see phylo.support for how each aligner resamples)."""
     from skbio import DistanceMatrix
 
+    from phylo.align import distances as dist_mod
+    from phylo.support import block_weights, resample_blocks, resample_columns
+    from phylo.trees import build_tree, to_newick
+
+    labels = distances["labels"]
+    if distances.get("msa"):
+        _, pairs, identities = dist_mod.msa_identities(resample_columns(distances["msa"], seed))
+    else:
+        from phylo.align.nw import align_pairs
+
+        weights = block_weights(BOOTSTRAP_BLOCKS, seed)
+        seqs = [resample_blocks(sequences[label], weights) for label in labels]
+        pairs = list(itertools.combinations(range(len(labels)), 2))
+        identities = [r["identity"] for r in align_pairs(seqs, pairs, unit=unit, threads=1)]
+    dm = dist_mod.from_identities(labels, pairs, identities, correction=correction)
+    return to_newick(build_tree(DistanceMatrix(dm.data, labels), method))
+
+
+def make_tree(distances: dict, table: list[dict], replicates: list, method: str, root: str) -> dict:
+    from skbio import DistanceMatrix
+
+    from phylo.support import add_support
     from phylo.trees import build_tree, root_tree, to_newick
 
     dm = DistanceMatrix(distances["matrix"], distances["labels"])
     dates = {r["label"]: r.get("published") for r in table if r.get("label")} if root == "date" else {}
     tree, rooting = root_tree(build_tree(dm, method), dates)
-    return {"newick": to_newick(tree), "rooting": rooting, "method": method}
+    done = [r for r in replicates if isinstance(r, str)]
+    if done:
+        tree = add_support(tree, done)
+    return {"newick": to_newick(tree), "rooting": rooting, "method": method, "replicates": len(done)}
 
 
-def write_outputs(out_dir: str, table: list[dict], sequences: dict, distances: dict, tree: dict) -> dict:
-    """Every remaining file of the output contract; returns their paths."""
+def infer_lineage(table: list[dict], distances: dict) -> list[dict]:
+    """Each article's likely source among earlier articles (see phylo.lineage)."""
+    from phylo.lineage import infer_sources
+
+    rows = {r["label"]: r for r in table if r.get("label")}
+    labels = distances["labels"]
+    return infer_sources(labels, [rows[label]["text"] for label in labels],
+                         {label: rows[label].get("published") for label in labels},
+                         identity=distances["identity"])
+
+
+def write_outputs(out_dir: str, table: list[dict], sequences: dict, distances: dict, tree: dict,
+                  lineage: list[dict]) -> dict:
+    """Every remaining file of the output contract; returns their names."""
     from skbio import DistanceMatrix
 
     from phylo.align.distances import write_phylip, write_tsv
-    from phylo.draw import draw_tree
-    from phylo.lineage import infer_sources
-    from phylo.outputs import atomic_write, fasta_text
+    from phylo.draw import draw_lineage, draw_tree
+    from phylo.lineage import lineage_newick
+    from phylo.outputs import LINEAGE_COLUMNS, atomic_write, fasta_text, tsv_text
     from phylo.report import write_report
 
     out = Path(out_dir)
@@ -166,12 +217,14 @@ def write_outputs(out_dir: str, table: list[dict], sequences: dict, distances: d
     if distances.get("msa"):
         atomic_write(out / "msa.fasta", fasta_text(distances["msa"]))
     atomic_write(out / "tree.nwk", tree["newick"] + "\n")
+    atomic_write(out / "lineage.tsv", tsv_text(lineage, LINEAGE_COLUMNS))
+    atomic_write(out / "lineage.nwk", lineage_newick(lineage) + "\n")
     info = {r["label"]: r for r in table if r.get("label")}
     draw_tree(tree["newick"], info, [out / "tree.svg", out / "tree.png"])
-    dates = {label: row.get("published") for label, row in info.items()}
-    lineage = infer_sources(list(dm.ids), dm.data, dates)
+    draw_lineage(lineage, info, [out / "lineage.svg", out / "lineage.png"])
     write_report(out / "report.html", table=table, tree=tree, dm=dm, lineage=lineage,
-                 svg=(out / "tree.svg").read_text(encoding="utf-8"))
+                 svg=(out / "tree.svg").read_text(encoding="utf-8"),
+                 lineage_svg=(out / "lineage.svg").read_text(encoding="utf-8"))
     return {"files": sorted(p.name for p in out.iterdir() if p.is_file())}
 
 
@@ -184,10 +237,14 @@ STAGES = [
     Stage("table", make_table, inputs=("entries", "targets", "articles"), persist=False),
     Stage("articles_tsv", write_table, inputs=("table", "out_dir"), persist=False),
     Stage("sequences", encode_articles, inputs=("table",), params=("normalize",), persist=False),
-    Stage("distances", align_all, inputs=("sequences",),
+    Stage("distances", align_all, inputs=("sequences",), version=2,
           params=("aligner", "unit", "correction", "mafft_strategy")),
-    Stage("tree", make_tree, inputs=("distances", "table"), params=("method", "root")),
-    Stage("outputs", write_outputs, inputs=("out_dir", "table", "sequences", "distances", "tree"),
+    Stage("replicate_seeds", replicate_seeds, params=("bootstrap",), persist=False),
+    Stage("replicates", replicate_tree, inputs=("replicate_seeds", "sequences", "distances"),
+          params=("aligner", "unit", "correction", "method"), map="replicate_seeds"),
+    Stage("tree", make_tree, inputs=("distances", "table", "replicates"), params=("method", "root"), version=2),
+    Stage("lineage", infer_lineage, inputs=("table", "distances"), version=2),
+    Stage("outputs", write_outputs, inputs=("out_dir", "table", "sequences", "distances", "tree", "lineage"),
           persist=False),
 ]
 
@@ -214,6 +271,7 @@ def params_from_args(args) -> dict:
         "mafft_strategy": args.mafft_strategy,
         "method": args.method,
         "root": args.root,
+        "bootstrap": args.bootstrap,
     }
 
 

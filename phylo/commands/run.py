@@ -39,6 +39,8 @@ def register(subparsers) -> None:
     news.add_argument("--method", choices=["nj", "upgma"], default="nj", help="tree method")
     news.add_argument("--root", choices=["date", "midpoint"], default="date",
                       help="root at the earliest-dated article (default) or at the midpoint")
+    news.add_argument("--bootstrap", type=int, default=0, metavar="N",
+                      help="branch support from N resampled replicates (0: none)")
     news.add_argument("--normalize", action="store_true",
                       help="fold accents and whitespace before encoding instead of dropping them")
     news.add_argument("--mafft-strategy", default="auto", help="MAFFT strategy (auto, fftns2, linsi, ...)")
@@ -55,6 +57,8 @@ def run(args) -> int:
 
     if args.scheduler:
         args.executor = "dask"
+    if getattr(args, "bootstrap", 0) < 0:
+        raise UsageError("--bootstrap must be 0 or more")
     if args.workers is not None and args.workers < 1:
         raise UsageError("--workers must be at least 1")
     module = importlib.import_module(PIPELINES[args.pipeline])
