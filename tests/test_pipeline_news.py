@@ -186,3 +186,21 @@ def test_killed_during_fetching_resumes_fetching_only_missing_pages(tmp_path, we
     assert len(refetched) <= 1  # only the page in flight at the kill, if any
     assert all(before[n] + after[n] >= 1 for n in names)
     assert len(leaves(out)) == 8
+
+
+def test_bootstrap_puts_support_on_branches_and_lineage_is_written(tmp_path):
+    import re
+
+    out = tmp_path / "out"
+    res = phylo("run", TINY / "urls.txt", "--out", out, "--no-progress", "--bootstrap", "4")
+    assert res.returncode == 0, res.stderr
+    newick = (out / "tree.nwk").read_text()
+    supports = [int(s) for s in re.findall(r"\)(\d+):", newick)]
+    assert supports and all(0 <= s <= 100 for s in supports)
+    assert json.loads((out / "run.json").read_text())["timings"]["replicates"]["items"] == 4
+    lineage = read_tsv(out / "lineage.tsv")
+    labels = {r["url"]: r["label"] for r in read_tsv(out / "articles.tsv")}
+    source = {r["label"]: r["source"] for r in lineage}
+    assert source[labels["pages/t-copy.html"]] == labels["pages/t-root.html"]
+    assert source[labels["pages/t-root.html"]] == ""
+    assert (out / "lineage.nwk").exists() and (out / "lineage.svg").exists()
