@@ -36,9 +36,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-#: Story stage parameters (the proposed defaults of ``phylo run --stories``).
-PARAMS = {"num_perm": 128, "shingle_k": 5, "story_threshold": 0.3, "per_article": 8, "chunk_size": 64,
-          "unit": "codon", "correction": "jc", "method": "nj"}
+from pipelines.news import STORY_PARAMS, story_analysis_stages  # noqa: E402
+
+#: The parameters of ``phylo run --stories`` (its defaults), so the bench measures what users run.
+PARAMS = STORY_PARAMS | {"unit": "codon", "correction": "jc", "method": "nj", "normalize": False}
 EXECUTORS = {"local": ("local", 2), "dask1": ("dask", 1), "dask2": ("dask", 2)}
 
 
@@ -114,29 +115,11 @@ def make_corpus(n: int, seed: int = 7, unrelated_share: float = 0.2) -> list[dic
     return sorted(rows, key=lambda r: r["label"])
 
 
-# --- the stages (as proposed for the news pipeline's --stories mode) -------------------------------
-
-def encode_table(table: list[dict]) -> dict[str, str]:
-    from phylo.encoding import encode
-
-    return {row["label"]: encode(row["text"]) for row in table if row.get("status") == "ok"}
-
+# --- the stages --------------------------------------------------------------------------------------
 
 def story_stages():
-    from phylo import forest
-    from phylo.runner import Stage
-
-    return [
-        Stage("sequences", encode_table, inputs=("table",)),
-        Stage("signatures", forest.table_signatures, inputs=("table",), params=("num_perm", "shingle_k")),
-        Stage("candidates", forest.find_candidates, inputs=("signatures",), params=("story_threshold",)),
-        Stage("pairs", forest.pairs_to_align, inputs=("signatures", "candidates"), params=("per_article",)),
-        Stage("chunks", forest.chunk_pairs, inputs=("pairs", "sequences"), params=("chunk_size",),
-              persist=False),
-        Stage("aligned", forest.align_chunk, inputs=("chunks",), params=("unit",), map="chunks"),
-        Stage("forest", forest.build_forest, inputs=("table", "candidates", "aligned"),
-              params=("correction", "method")),
-    ]
+    """The news pipeline's own --stories analysis stages (the bench supplies the table)."""
+    return story_analysis_stages()
 
 
 # --- scoring against the truth ----------------------------------------------------------------------

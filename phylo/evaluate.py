@@ -71,13 +71,14 @@ def true_groupings(truth: dict[str, str | None]) -> list[frozenset]:
     return [g for g in groups if 1 < len(g) < len(everyone)]
 
 
-def tree_splits(newick: str) -> set[frozenset]:
-    """Both sides of every branch of the tree (unrooted view)."""
+def tree_splits(newick: str, rename: dict[str, str] | None = None) -> set[frozenset]:
+    """Both sides of every branch of the tree (unrooted view), leaves renamed by ``rename``."""
     tree = from_newick(newick)
-    everyone = frozenset(t.name for t in tree.tips())
+    name = (lambda t: rename.get(t.name, t.name)) if rename else (lambda t: t.name)
+    everyone = frozenset(name(t) for t in tree.tips())
     splits = set()
     for node in tree.non_tips():
-        side = frozenset(t.name for t in node.tips())
+        side = frozenset(name(t) for t in node.tips())
         splits |= {side, everyone - side}
     return splits
 
@@ -85,4 +86,27 @@ def tree_splits(newick: str) -> set[frozenset]:
 def grouping_recall(newick: str, truth: dict[str, str | None]) -> float:
     groups = true_groupings(truth)
     splits = tree_splits(newick)
+    return sum(g in splits for g in groups) / len(groups) if groups else 1.0
+
+
+def twin_classes(texts: dict[str, str], dates: dict[str, str | None]) -> dict[str, str]:
+    """Each label -> the earliest label with exactly the same text (itself if unique)."""
+    first: dict[str, str] = {}
+    order = sorted(texts, key=lambda label: (sort_time(dates.get(label)) is None, sort_time(dates.get(label)) or 0))
+    for label in order:
+        first.setdefault(texts[label], label)
+    return {label: first[texts[label]] for label in texts}
+
+
+def grouping_recall_up_to_copies(newick: str, truth: dict[str, str | None], texts: dict[str, str],
+                                 dates: dict[str, str | None]) -> float:
+    """``grouping_recall`` with verbatim copies merged into one article (their earliest)."""
+    cls = twin_classes(texts, dates)
+    parents: dict[str, str | None] = {c: None for c in set(cls.values())}
+    for label in sorted(truth, key=lambda l: cls[l] != l):  # each class's earliest member first
+        parent = truth[label]
+        if parent is not None and cls[parent] != cls[label] and parents[cls[label]] is None:
+            parents[cls[label]] = cls[parent]
+    groups = true_groupings(parents)
+    splits = tree_splits(newick, cls)
     return sum(g in splits for g in groups) / len(groups) if groups else 1.0

@@ -101,9 +101,15 @@ def write_table(table: list[dict], out_dir: str) -> str:
 
 # --- analysing ------------------------------------------------------------------------
 
-def encode_articles(table: list[dict], normalize: bool) -> dict[str, str]:
+def encode_usable(table: list[dict], normalize: bool) -> dict[str, str]:
+    """The DNA writer sequence of every usable article, by label."""
     from phylo.encoding import encode
 
+    return {r["label"]: encode(r["text"], normalize=normalize) for r in table if r["status"] == "ok"}
+
+
+def encode_articles(table: list[dict], normalize: bool) -> dict[str, str]:
+    """As encode_usable, but one story's tree needs at least three articles."""
     usable = [r for r in table if r["status"] == "ok"]
     if len(usable) < MIN_ARTICLES:
         failed = len(table) - len(usable)
@@ -111,7 +117,7 @@ def encode_articles(table: list[dict], normalize: bool) -> dict[str, str]:
             f"only {len(usable)} usable article(s) of {len(table)} entries ({failed} failed, see articles.tsv); "
             f"a tree needs at least {MIN_ARTICLES}: fix or add URLs and rerun"
         )
-    return {r["label"]: encode(r["text"], normalize=normalize) for r in usable}
+    return encode_usable(table, normalize)
 
 
 def align_all(sequences: dict[str, str], aligner: str, unit: str, correction: str | None,
@@ -249,6 +255,42 @@ STAGES = [
 ]
 
 
+def write_story_outputs(out_dir: str, sequences: dict, forest: list[dict]) -> dict:
+    """--stories mode: forest.tsv, forest.json, stories/*.nwk and sequences.fasta."""
+    from phylo.forest import write_forest
+    from phylo.outputs import atomic_write, fasta_text
+
+    atomic_write(Path(out_dir) / "sequences.fasta", fasta_text(sequences))
+    return write_forest(out_dir, forest)
+
+
+def story_analysis_stages() -> list[Stage]:
+    """From the article table to a forest: group by shared text, align only those pairs (phylo.forest)."""
+    from phylo import forest
+
+    return [
+        Stage("sequences", encode_usable, inputs=("table",), params=("normalize",), persist=False),
+        Stage("signatures", forest.table_signatures, inputs=("table",), params=("num_perm", "shingle_k")),
+        Stage("candidates", forest.find_candidates, inputs=("signatures",), params=("story_threshold",)),
+        Stage("pairs", forest.pairs_to_align, inputs=("signatures", "candidates"), params=("per_article",)),
+        Stage("chunks", forest.chunk_pairs, inputs=("pairs", "sequences"), params=("chunk_size",), persist=False),
+        Stage("aligned", forest.align_chunk, inputs=("chunks",), params=("unit",), map="chunks"),
+        Stage("forest", forest.build_forest, inputs=("table", "candidates", "aligned"),
+              params=("correction", "method")),
+    ]
+
+
+def story_stages() -> list[Stage]:
+    """--stories: collect as usual (up to articles.tsv), then one tree per story."""
+    return STAGES[:6] + story_analysis_stages() + [
+        Stage("forest_outputs", write_story_outputs, inputs=("out_dir", "sequences", "forest"), persist=False),
+    ]
+
+
+# Word 3-grams and a low threshold keep a story whole through heavy rewording (the fixture
+# story's reworded branches share ~0.2 of their 3-grams, unrelated stories ~0.003).
+STORY_PARAMS = {"num_perm": 128, "shingle_k": 3, "story_threshold": 0.1, "per_article": 8, "chunk_size": 64}
+
 PACKAGES = ["numpy", "numba", "scikit-bio", "biopython", "trafilatura", "requests", "ete3"]
 
 
@@ -286,16 +328,27 @@ def main(args) -> int:
     if not args.input:
         raise UsageError("phylo run needs a urls.txt (one URL or local file a line)")
     out = Path(args.out)
+    stages, params = (story_stages(), params_from_args(args) | STORY_PARAMS) if args.stories else \
+        (STAGES, params_from_args(args))
     result = run_pipeline(
-        "news", STAGES, {"urls_list": str(Path(args.input).resolve()), "out_dir": str(out.resolve())},
-        params_from_args(args), out, store_dir=args.store, executor=make_executor(args), force=args.force,
+        "news", stages, {"urls_list": str(Path(args.input).resolve()), "out_dir": str(out.resolve())},
+        params, out, store_dir=args.store, executor=make_executor(args), force=args.force,
         progress=False if args.no_progress else None, packages=PACKAGES,
     )
-    table, tree = result.values["table"], result.values["tree"]
+    table = result.values["table"]
     failed = [r for r in table if r["status"] != "ok"]
     for row in failed:
         print(f"left out: line {row['line']}: {row['url']}: {row['status']}: {row['message']}", file=sys.stderr)
-    print(ascii_tree(tree["newick"]))
     used = len(table) - len(failed)
+    if args.stories:
+        from phylo.forest import forest_summary
+
+        summary = forest_summary(result.values["forest"])
+        for row in summary[:20]:
+            print(f"{row['story']}\t{row['size']} articles\t{row['sites']} sites\t{row['first_article']}")
+        print(f"{used} of {len(table)} entries in {len(summary)} stories of 2+; outputs in {out}/", file=sys.stderr)
+        return 0
+    tree = result.values["tree"]
+    print(ascii_tree(tree["newick"]))
     print(f"{used} of {len(table)} entries in the tree ({tree['rooting']}); outputs in {out}/", file=sys.stderr)
     return 0

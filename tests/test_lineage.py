@@ -101,3 +101,15 @@ def test_lineage_recovers_most_sources_of_a_simulated_story():
                          {a["id"]: a["published"] for a in arts}, replicates=0)
     truth = {a["id"]: a["parent"] for a in arts}
     assert source_accuracy_up_to_copies(rows, truth, {a["id"]: a["text"] for a in arts}) >= 0.8
+
+
+def test_grouping_recall_up_to_copies_merges_verbatim_twins():
+    from phylo.evaluate import grouping_recall_up_to_copies, twin_classes
+
+    truth = {"r": None, "t": "r", "x": "t", "z": "x", "y": "r"}
+    texts = {"r": "A", "t": "A", "x": "B", "z": "D", "y": "C"}
+    dates = {k: f"2024-01-01T0{i}:00" for i, k in enumerate("rtxzy")}
+    assert twin_classes(texts, dates) == {"r": "r", "t": "r", "x": "x", "z": "z", "y": "y"}
+    tree = "((x,z),(r,t),y);"  # x's source drawn as r, its verbatim twin's original
+    assert grouping_recall(tree, truth) == 0.5  # {t,x,z} is missing, {x,z} is there
+    assert grouping_recall_up_to_copies(tree, truth, texts, dates) == 1.0

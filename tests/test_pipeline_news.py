@@ -204,3 +204,19 @@ def test_bootstrap_puts_support_on_branches_and_lineage_is_written(tmp_path):
     assert source[labels["pages/t-copy.html"]] == labels["pages/t-root.html"]
     assert source[labels["pages/t-root.html"]] == ""
     assert (out / "lineage.nwk").exists() and (out / "lineage.svg").exists()
+
+
+def test_stories_mode_splits_a_mixed_list_into_one_tree_per_story(tmp_path):
+    urls = tmp_path / "urls.txt"
+    entries = [str(p) for p in sorted((TINY / "pages").glob("*.html"))] + \
+        [str(p) for p in sorted((STORY / "pages").glob("*.html"))]
+    urls.write_text("\n".join(entries) + "\n")
+    out = tmp_path / "out"
+    res = phylo("run", urls, "--out", out, "--no-progress", "--stories")
+    assert res.returncode == 0, res.stderr
+    labels = {r["url"]: r["label"] for r in read_tsv(out / "articles.tsv")}
+    tiny, harbor = {labels[e] for e in entries[:4]}, {labels[e] for e in entries[4:]}
+    stories = [{t.name for t in from_newick(p.read_text()).tips()} for p in (out / "stories").glob("*.nwk")]
+    assert harbor in stories  # all 13 pages of one story, rewordings included, in one tree
+    assert all(s <= tiny or s <= harbor for s in stories)  # no story mixes the two
+    assert max(int(r["size"]) for r in read_tsv(out / "forest.tsv")) == 13

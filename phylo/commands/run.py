@@ -31,6 +31,9 @@ def register(subparsers) -> None:
     ml.add_argument("--device", default="auto", help="torch device: auto (GPU when present), cpu, cuda")
     ml.add_argument("--tensorboard", metavar="DIR", help="also write TensorBoard event files here")
     news = p.add_argument_group("news pipeline")
+    news.add_argument("--stories", action="store_true",
+                      help="a corpus of many stories: group articles that share text, align only those pairs, "
+                           "and build one tree per story (forest.tsv, stories/*.nwk)")
     news.add_argument("--aligner", choices=["nw", "mafft"], default="nw")
     news.add_argument("--unit", choices=["codon", "nt"], default="codon",
                       help="native aligner unit: one codon per character (default) or nucleotides")
