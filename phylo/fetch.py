@@ -131,7 +131,7 @@ def fetch_url(url: str, s: dict) -> dict:
     seen = [url]
     current = url
     for _hop in range(s["max_redirects"] + 1):
-        _check_address(current, s)
+        check_address(current, s)
         if s["robots"]:
             _check_robots(current, s, deadline)
         response, body = _get_with_retries(current, s, deadline)
@@ -229,7 +229,7 @@ def _get_once(url: str, s: dict, deadline: float) -> tuple[requests.Response, by
         try:
             response = _session(s).get(url, headers=headers, timeout=timeout, stream=True, allow_redirects=False)
         except requests.exceptions.RequestException as exc:
-            raise _network_error(url, exc, s) from None
+            raise network_error(url, exc, s) from None
         try:
             if response.is_redirect or response.status_code >= 400:
                 return response, b""
@@ -254,7 +254,7 @@ def _read_body(url: str, response: requests.Response, s: dict, deadline: float) 
                 raise EntryError("too-large", f"{url} is larger than max_bytes ({limit}); stopped reading; raise max_bytes if it is really a page")
             chunks.append(chunk)
     except requests.exceptions.RequestException as exc:
-        raise (_deadline_error(url, s) if watchdog.fired else _network_error(url, exc, s)) from None
+        raise (_deadline_error(url, s) if watchdog.fired else network_error(url, exc, s)) from None
     finally:
         watchdog.stop()
     if watchdog.fired:
@@ -300,7 +300,7 @@ def _deadline_error(url: str, s: dict) -> EntryError:
     return EntryError("timeout", f"{url} took longer than {s['deadline']} s to download (deadline); try again later or raise deadline")
 
 
-def _network_error(url: str, exc: Exception, s: dict) -> EntryError:
+def network_error(url: str, exc: Exception, s: dict) -> EntryError:
     """Map a requests exception to a slug and a message that says what to do."""
     text = str(exc)
     if isinstance(exc, requests.exceptions.Timeout) or "Read timed out" in text:
@@ -457,7 +457,7 @@ def _new_session(cache_dir: str | None) -> requests.Session:
 # ---------------------------------------------------------------- safety
 
 
-def _check_address(url: str, s: dict) -> None:
+def check_address(url: str, s: dict) -> None:
     """Refuse hosts that resolve to private, loopback or link-local addresses."""
     if s["allow_private"]:
         return
@@ -508,7 +508,7 @@ def _download_robots(origin: str, s: dict, deadline: float) -> urllib.robotparse
     url = origin + "/robots.txt"
     try:
         for _hop in range(5):  # RFC 9309: follow at least five redirects
-            _check_address(url, s)
+            check_address(url, s)
             response, body = _get_once(url, robots_settings, deadline)
             if not response.is_redirect:
                 break

@@ -21,6 +21,7 @@ replicates (resampling X's shingles) in which the same source wins.
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 import numpy as np
@@ -30,12 +31,17 @@ from phylo.trees import date_interval, sort_time
 _WORD = re.compile(r"[^\W_]+")
 
 
+def _stable_hash(text: str) -> int:
+    """A 64-bit hash that is the same in every process (``hash()`` is salted per process)."""
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
+
+
 def shingles(text: str, k: int = 3) -> set[int]:
     """Hashes of the word k-grams of ``text`` (lower-cased; punctuation ignored)."""
     words = _WORD.findall(text.lower())
     if len(words) < k:
-        return {hash(" ".join(words))} if words else set()
-    return {hash(" ".join(words[i:i + k])) for i in range(len(words) - k + 1)}
+        return {_stable_hash(" ".join(words))} if words else set()
+    return {_stable_hash(" ".join(words[i:i + k])) for i in range(len(words) - k + 1)}
 
 
 def overlap_matrices(texts: list[str], k: int = 3) -> tuple[np.ndarray, np.ndarray]:
@@ -108,7 +114,7 @@ def infer_sources(labels: list[str], texts: list[str], dates: dict[str, str | No
 
 def _bootstrap_confidence(sets, i, cands, best, tiebreak, replicates, rng) -> float:
     """Share of replicates (X's shingles resampled with Poisson weights) that pick ``best`` again."""
-    mine = list(sets[i])
+    mine = sorted(sets[i])  # a fixed order, so the same seed gives the same replicates
     if not mine or replicates <= 0:
         return 1.0
     member = np.array([[s in sets[j] for j in cands] for s in mine], dtype=float)  # shingle x candidate

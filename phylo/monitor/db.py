@@ -1,0 +1,184 @@
+"""The monitor's SQLite database: schema, migrations and transactions.
+
+One file holds everything a run needs to resume: the sources, every URL a source
+listed (``items``) and what became of it, the articles, the runs, the stories and
+their members, the cached pair alignments, the lineage edges and the alerts.
+
+Consistency under a kill: the connection is in autocommit mode and every write goes
+through ``transaction(conn)`` (``BEGIN IMMEDIATE`` ... ``COMMIT``), so a kill at any
+point rolls back at most the step in flight. Each step leaves a marker that the next
+run looks for (items ``pending``, articles ``grouped = 0``, members ``checked = 0``,
+stories ``dirty = 1``, alerts ``delivered = 0``), so it finishes exactly what was left.
+
+Schema versions: ``PRAGMA user_version`` says how many of ``MIGRATIONS`` have been
+applied; opening a database applies the missing ones in order, each in a transaction.
+To change the schema, append a migration; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+
+from phylo.errors import PhyloError
+
+MIGRATIONS = [
+    # 1: the first schema
+    """
+    CREATE TABLE sources (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,              -- feed, sitemap, urls
+        location TEXT NOT NULL,
+        added TEXT NOT NULL
+    );
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        started TEXT NOT NULL,
+        finished TEXT,
+        status TEXT NOT NULL,            -- running, ok, stopped, failed (a killed run stays running)
+        pid INTEGER,
+        new_articles INTEGER NOT NULL DEFAULT 0,
+        new_pairs INTEGER NOT NULL DEFAULT 0,
+        alerts INTEGER NOT NULL DEFAULT 0,
+        sources TEXT                     -- JSON: per source name, {"listed", "new"} or {"error"}
+    );
+    CREATE TABLE items (                 -- every URL a source listed, and what became of it
+        url TEXT PRIMARY KEY,            -- canonical URL (or file:// URI)
+        source_id INTEGER NOT NULL REFERENCES sources(id),
+        kind TEXT NOT NULL,              -- url or file (phylo.fetch entry kinds)
+        target TEXT NOT NULL,            -- what phylo.fetch is given
+        first_run INTEGER NOT NULL,
+        status TEXT NOT NULL,            -- pending, ok, duplicate, filtered, or an error slug
+        message TEXT,
+        tries INTEGER NOT NULL DEFAULT 0,
+        article_id INTEGER REFERENCES articles(id),
+        title TEXT,                      -- from the feed: used when the page has none
+        published TEXT
+    );
+    CREATE INDEX items_status ON items(status);
+    CREATE TABLE articles (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL UNIQUE,        -- canonical final URL
+        content_hash TEXT NOT NULL,      -- of the whitespace-collapsed text
+        origin TEXT NOT NULL,            -- host (or site name for saved files): the scope of content dedupe
+        source_id INTEGER REFERENCES sources(id),
+        title TEXT, site TEXT, published TEXT, byline TEXT, lang TEXT,
+        text TEXT NOT NULL,
+        topics TEXT,                     -- JSON list of matched topics
+        signature BLOB NOT NULL,         -- MinHash (phylo.grouping), uint64 bytes
+        first_seen TEXT NOT NULL,
+        run_id INTEGER NOT NULL,
+        grouped INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX articles_grouped ON articles(grouped);
+    -- One site serving the same text under two URLs is one article; the same text on
+    -- another site is a copy, which is exactly what the monitor reports.
+    CREATE UNIQUE INDEX articles_content ON articles(content_hash, origin);
+    CREATE TABLE stories (
+        id INTEGER PRIMARY KEY,
+        created_run INTEGER NOT NULL,
+        updated_run INTEGER NOT NULL,
+        merged_into INTEGER REFERENCES stories(id),
+        dirty INTEGER NOT NULL DEFAULT 1 -- its output folder needs rewriting
+    );
+    CREATE TABLE story_members (
+        article_id INTEGER PRIMARY KEY REFERENCES articles(id),
+        story_id INTEGER NOT NULL REFERENCES stories(id),
+        run_id INTEGER NOT NULL,
+        checked INTEGER NOT NULL DEFAULT 0  -- lineage and alert evaluated for this article
+    );
+    CREATE INDEX story_members_story ON story_members(story_id);
+    CREATE TABLE story_sizes (           -- growth: a story's size after each run that changed it
+        story_id INTEGER NOT NULL, run_id INTEGER NOT NULL, size INTEGER NOT NULL,
+        PRIMARY KEY (story_id, run_id)
+    );
+    CREATE TABLE pairs (                 -- cached alignments: article texts never change
+        a INTEGER NOT NULL, b INTEGER NOT NULL,
+        identity REAL NOT NULL,
+        result TEXT NOT NULL,            -- JSON: align_pairs' result for the pair
+        run_id INTEGER NOT NULL,
+        PRIMARY KEY (a, b), CHECK (a < b)
+    );
+    CREATE TABLE lineage (               -- each story member's inferred source
+        article_id INTEGER PRIMARY KEY REFERENCES articles(id),
+        story_id INTEGER NOT NULL,
+        source_article_id INTEGER REFERENCES articles(id),
+        identity REAL,                   -- alignment identity with the source
+        containment REAL,                -- share of the article's text found in the source
+        confidence REAL,                 -- bootstrap support (phylo.lineage)
+        note TEXT
+    );
+    CREATE TABLE alerts (
+        article_id INTEGER PRIMARY KEY REFERENCES articles(id),  -- one alert per article, ever
+        source_article_id INTEGER NOT NULL REFERENCES articles(id),
+        story_id INTEGER NOT NULL,
+        identity REAL NOT NULL,
+        run_id INTEGER NOT NULL,
+        created TEXT NOT NULL,
+        delivered INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    """Open (creating if needed) and migrate the database; rows behave like dicts."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, isolation_level=None, timeout=30)  # autocommit; see transaction()
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode = WAL")  # readers (the dashboard, tests) never block a run
+    conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: a crash loses no committed transaction
+    conn.execute("PRAGMA foreign_keys = ON")
+    migrate(conn, path)
+    return conn
+
+
+def migrate(conn: sqlite3.Connection, path: Path | str = "database") -> None:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise PhyloError(f"{path} was written by a newer phylo (schema {version}, this one knows "
+                         f"{SCHEMA_VERSION}); upgrade phylo to use it")
+    for number in range(version, SCHEMA_VERSION):
+        with transaction(conn):
+            for statement in _statements(MIGRATIONS[number]):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number + 1}")
+
+
+def _statements(script: str) -> list[str]:
+    # executescript() would COMMIT on its own; run statement by statement inside our transaction
+    out, buf = [], ""
+    for line in script.splitlines():
+        buf += line.split("--", 1)[0] + "\n"
+        if sqlite3.complete_statement(buf):
+            out.append(buf.strip())
+            buf = ""
+    return [s for s in out if s]
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection):
+    """``BEGIN IMMEDIATE`` ... ``COMMIT``, or ``ROLLBACK`` on any exception."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def get_meta(conn: sqlite3.Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row["value"] if row else None
+
+
+def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
+    conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
+                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))

@@ -1,0 +1,234 @@
+"""One monitoring run: list sources, fetch what is new, group, align, alert, write outputs.
+
+``run_once(config)`` holds the database lock for the whole run and returns a summary
+dict. Every step commits its own work (see ``phylo.monitor.db``), so a run stopped or
+killed at any point is completed by the next one. ``should_stop`` (checked between
+batches and steps) lets the scheduler stop a run early and cleanly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from phylo.errors import EntryError
+from phylo.monitor import db, outputs, stories
+from phylo.monitor.config import fetch_settings
+from phylo.monitor.db import transaction
+from phylo.monitor.lock import run_lock
+from phylo.monitor.sources import canonical_url, list_items, matching_topics
+
+log = logging.getLogger(__name__)
+
+DONE = ("ok", "duplicate", "filtered")  # item states that are never fetched again
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def run_once(config: dict, should_stop=lambda: False) -> dict:
+    """One run over ``config`` (from ``phylo.monitor.config.load``); see the module docstring."""
+    with run_lock(config["database"]):
+        conn = db.connect(config["database"])
+        try:
+            return _run(conn, config, should_stop)
+        finally:
+            conn.close()
+
+
+def _run(conn, config: dict, should_stop) -> dict:
+    started = time.perf_counter()
+    with transaction(conn):
+        run_id = conn.execute("INSERT INTO runs (started, status, pid) VALUES (?, 'running', ?)",
+                              (now(), os.getpid())).lastrowid
+    summary = {"run": run_id, "new_articles": 0, "new_pairs": 0, "alerts": 0, "stories_updated": 0,
+               "sources": {}, "status": "failed"}
+    timings = summary["timings"] = {}
+    clock = time.perf_counter()
+
+    def lap(step):  # seconds per step, for the log and the benchmark
+        nonlocal clock
+        timings[step] = round(time.perf_counter() - clock, 2)
+        clock = time.perf_counter()
+
+    try:
+        summary["sources"] = discover(conn, config, run_id)
+        lap("sources")
+        summary["new_articles"] = ingest(conn, config, run_id, should_stop)
+        lap("fetch")
+        if not should_stop():
+            stories.group_new(conn, run_id, config["thresholds"]["group"])
+        lap("group")
+        pending = stories.pending_stories(conn)
+        if not should_stop():
+            summary["new_pairs"] = stories.align_missing(conn, pending, run_id, config["run"]["unit"], should_stop)
+        lap("align")
+        for story_id in pending:
+            if should_stop():
+                break
+            summary["alerts"] += stories.update_lineage(conn, story_id, run_id, config["thresholds"]["alert"],
+                                                        config["run"]["correction"])
+        lap("lineage")
+        out = Path(config["output"])
+        out.mkdir(parents=True, exist_ok=True)
+        if not should_stop():
+            summary["stories_updated"] = outputs.write_dirty_stories(conn, out, config)
+            outputs.deliver_alerts(conn, out, config)
+        lap("outputs")
+        summary["status"] = "stopped" if should_stop() else "ok"
+    finally:
+        with transaction(conn):
+            conn.execute("UPDATE runs SET finished = ?, status = ?, new_articles = ?, new_pairs = ?, alerts = ?, "
+                         "sources = ? WHERE id = ?",
+                         (now(), summary["status"], summary["new_articles"], summary["new_pairs"],
+                          summary["alerts"], json.dumps(summary["sources"]), run_id))
+        outputs.write_dashboard(conn, Path(config["output"]))
+    summary["seconds"] = round(time.perf_counter() - started, 2)
+    return summary
+
+
+# ---------------------------------------------------------------- listing sources
+
+def discover(conn, config: dict, run_id: int) -> dict:
+    """Record every link the sources list now; returns per-source counts or errors.
+
+    A source that fails is recorded and skipped; the others go on.
+    """
+    settings = fetch_settings(config, for_feed_links=True)
+    report = {}
+    for source in config["sources"]:
+        source_id = _source_id(conn, source)
+        try:
+            items = list_items(source, settings)
+        except EntryError as exc:
+            log.warning("source %s failed: %s", source["name"], exc.message)
+            report[source["name"]] = {"error": exc.status, "message": exc.message}
+            continue
+        new = 0
+        with transaction(conn):
+            for item in items:
+                # a line that can never be read (bad URL...) is recorded as given up at once
+                status, tries = (item["error"], config["run"]["max_tries"]) if item.get("error") else ("pending", 0)
+                new += conn.execute(
+                    "INSERT OR IGNORE INTO items (url, source_id, kind, target, first_run, status, message, tries, "
+                    "title, published) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (item["url"], source_id, item["kind"], item["target"], run_id, status, item.get("message"),
+                     tries, item["title"], item["published"])).rowcount
+        report[source["name"]] = {"listed": len(items), "new": new}
+    return report
+
+
+def _source_id(conn, source: dict) -> int:
+    with transaction(conn):
+        row = conn.execute("SELECT id FROM sources WHERE name = ?", (source["name"],)).fetchone()
+        if row:  # the config may have moved a source: keep its history, note where it is now
+            conn.execute("UPDATE sources SET kind = ?, location = ? WHERE id = ?",
+                         (source["kind"], source["location"], row[0]))
+            return row[0]
+        return conn.execute("INSERT INTO sources (name, kind, location, added) VALUES (?, ?, ?, ?)",
+                            (source["name"], source["kind"], source["location"], now())).lastrowid
+
+
+# ---------------------------------------------------------------- fetching articles
+
+def ingest(conn, config: dict, run_id: int, should_stop) -> int:
+    """Fetch and store the pending items, one committed batch at a time; returns articles added."""
+    todo = conn.execute(
+        f"SELECT i.*, s.name AS source_name, s.kind AS source_kind FROM items i JOIN sources s ON s.id = i.source_id "
+        f"WHERE i.status NOT IN ({','.join('?' * len(DONE))}) AND i.tries < ? ORDER BY i.rowid",
+        (*DONE, config["run"]["max_tries"])).fetchall()
+    topics = {s["name"]: s["topics"] for s in config["sources"]}
+    batch, added = int(config["run"]["batch"]), 0
+    first_seen = conn.execute("SELECT started FROM runs WHERE id = ?", (run_id,)).fetchone()[0]
+    with ThreadPoolExecutor(max_workers=int(config["run"]["workers"])) as pool:
+        for start in range(0, len(todo), batch):
+            if should_stop():
+                break
+            items = [dict(r) for r in todo[start:start + batch]]
+            results = list(pool.map(lambda item: fetch_article(item, config), items))
+            with transaction(conn):
+                for item, result in zip(items, results):
+                    added += store_result(conn, item, result, config, topics.get(item["source_name"], []),
+                                          run_id, first_seen)
+            log.info("stored batch of %d items (%d articles so far this run)", len(items), added)
+    return added
+
+
+def fetch_article(item: dict, config: dict):
+    """The article of an item (dict with text, metadata and signature), or the EntryError."""
+    from phylo.extract import extract
+    from phylo.fetch import fetch
+    from phylo.grouping import signature
+
+    # Files are only read when the user listed them in a urls list, never from a feed link.
+    settings = fetch_settings(config, for_feed_links=item["source_kind"] != "urls")
+    try:
+        page = fetch({"line": 0, "entry": item["target"], "kind": item["kind"], "target": item["target"]}, settings)
+        article = extract(page, {})
+    except EntryError as exc:
+        return exc
+    final = page.get("final_url") or item["url"]
+    article["final_url"] = final if final.startswith("file:") else canonical_url(final)
+    article["signature"] = signature(article["text"]).tobytes()
+    return article
+
+
+def content_hash(text: str) -> str:
+    """Equal after whitespace is collapsed: the same article served twice under two URLs."""
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
+
+
+def article_origin(article: dict) -> str:
+    """Where an article lives: the host of its URL, or the site name of a saved file."""
+    return urlsplit(article["final_url"]).netloc or (article.get("site") or "").lower()
+
+
+def store_result(conn, item: dict, result, config: dict, wanted_topics: list[str], run_id: int,
+                 first_seen: str) -> int:
+    """Record what became of one item (inside the caller's transaction); 1 if an article was added."""
+    if isinstance(result, EntryError):
+        conn.execute("UPDATE items SET status = ?, message = ?, tries = tries + 1 WHERE url = ?",
+                     (result.status, result.message, item["url"]))
+        return 0
+    found = []
+    if config["topics"]:
+        found = matching_topics(result, config["topics"], wanted_topics)
+        if not found:
+            conn.execute("UPDATE items SET status = 'filtered', message = 'no topic keyword', tries = tries + 1 "
+                         "WHERE url = ?", (item["url"],))
+            return 0
+    digest, origin = content_hash(result["text"]), article_origin(result)
+    same = conn.execute("SELECT id FROM articles WHERE url = ? OR (content_hash = ? AND origin = ?)",
+                        (result["final_url"], digest, origin)).fetchone()
+    if same:
+        conn.execute("UPDATE items SET status = 'duplicate', article_id = ?, tries = tries + 1 WHERE url = ?",
+                     (same[0], item["url"]))
+        return 0
+    article_id = conn.execute(
+        "INSERT INTO articles (url, content_hash, origin, source_id, title, site, published, byline, lang, text, "
+        "topics, signature, first_seen, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (result["final_url"], digest, origin, item["source_id"], result.get("title") or item["title"], result.get("site"),
+         result.get("published") or item["published"], result.get("byline"), result.get("lang"), result["text"],
+         json.dumps(found), result["signature"], first_seen, run_id)).lastrowid
+    conn.execute("UPDATE items SET status = 'ok', message = NULL, article_id = ?, tries = tries + 1 WHERE url = ?",
+                 (article_id, item["url"]))
+    return 1
+
+
+def describe(summary: dict) -> str:
+    """One line about a run, for the log."""
+    failed = [name for name, s in summary["sources"].items() if s.get("error")]
+    text = (f"run {summary['run']} {summary['status']}: {summary['new_articles']} new article(s), "
+            f"{summary['new_pairs']} pair(s) aligned, {summary['stories_updated']} story folder(s) written, "
+            f"{summary['alerts']} alert(s) in {summary.get('seconds', 0)} s")
+    if failed:
+        text += f"; failed source(s): {', '.join(failed)}"
+    return text
