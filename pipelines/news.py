@@ -287,9 +287,14 @@ def story_stages() -> list[Stage]:
     ]
 
 
-# Word 3-grams and a low threshold keep a story whole through heavy rewording (the fixture
-# story's reworded branches share ~0.2 of their 3-grams, unrelated stories ~0.003).
-STORY_PARAMS = {"num_perm": 128, "shingle_k": 3, "story_threshold": 0.1, "per_article": 8, "chunk_size": 64}
+def _story_params() -> dict:
+    from phylo.grouping import STORY_K, STORY_THRESHOLD
+
+    return {"num_perm": 128, "shingle_k": STORY_K, "story_threshold": STORY_THRESHOLD, "per_article": 8,
+            "chunk_size": 64}
+
+
+STORY_PARAMS = _story_params()
 
 PACKAGES = ["numpy", "numba", "scikit-bio", "biopython", "trafilatura", "requests", "ete3"]
 

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from phylo.config import load_config
 from phylo.errors import UsageError
+from phylo.grouping import STORY_THRESHOLD
 
 SOURCE_KINDS = ("feed", "sitemap", "urls")
 
@@ -36,7 +37,7 @@ DEFAULTS = {
     "sources": [],
     "topics": [],
     "thresholds": {
-        "group": 0.2,  # estimated Jaccard of word 5-shingles for two articles to share a story
+        "group": STORY_THRESHOLD,  # estimated Jaccard of word 3-shingles for two articles to share a story
         "alert": 0.8,  # identity (0-1) to the inferred source above which a new copy is alerted
     },
     "fetch": {
