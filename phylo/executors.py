@@ -62,6 +62,28 @@ class SerialExecutor:
         pass
 
 
+def _watch_main(main_pid: int, interval: float = 1.0) -> None:
+    """Worker start-up: end this worker soon after the main process is gone.
+
+    Pool workers are children of the forkserver, which outlives a killed main process;
+    without a watch, a killed run would leave workers computing in the background.
+    """
+    import threading
+    import time
+
+    def watch():
+        while True:
+            time.sleep(interval)
+            try:
+                os.kill(main_pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:  # a pid reused by another user's process: main is gone
+                os._exit(1)
+
+    threading.Thread(target=watch, name="phylo-watch-main", daemon=True).start()
+
+
 class LocalExecutor:
     """Local processes for CPU-bound items, threads for I/O-bound ones (fetching).
 
@@ -81,7 +103,8 @@ class LocalExecutor:
             return ThreadPoolExecutor(self.io_workers)
         if self._procs is None:
             ctx = multiprocessing.get_context("forkserver")
-            self._procs = ProcessPoolExecutor(self.workers, mp_context=ctx)
+            self._procs = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_watch_main,
+                                              initargs=(os.getpid(),))
         return self._procs
 
     def map(self, fn, items, kwargs, io_bound=False) -> Iterator[tuple[int, Any]]:

@@ -5,9 +5,7 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("distributed")
-
-from phylo.dask_executor import DaskExecutor  # noqa: E402
+from phylo.dask_executor import DaskExecutor
 from phylo.errors import EntryError  # noqa: E402
 from phylo.executors import Failure, LocalExecutor, SerialExecutor  # noqa: E402
 from phylo.runner import Stage, run_stages  # noqa: E402

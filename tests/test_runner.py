@@ -199,3 +199,45 @@ def test_killed_run_resumes_without_redoing_finished_items(tmp_path):
     # items finished before the kill are not redone; at most the one in flight is repeated
     assert set(after) | set(done_before[:-1]) == {str(i) for i in range(12)}
     assert not set(after) & set(done_before[:-1])
+
+
+ORPHAN_SCRIPT = textwrap.dedent("""
+    import os, sys, time
+    from phylo.executors import LocalExecutor
+
+    def sleeper(i, folder):
+        open(os.path.join(folder, f"{os.getpid()}.pid"), "w").close()
+        time.sleep(60)
+        return i
+
+    if __name__ == "__main__":
+        ex = LocalExecutor(workers=2)
+        list(ex.map(sleeper, [0, 1], {"folder": sys.argv[1]}))
+""")
+
+
+def test_workers_of_a_killed_run_stop_too(tmp_path):
+    script = tmp_path / "orphans.py"
+    script.write_text(ORPHAN_SCRIPT)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.Popen([sys.executable, str(script), str(tmp_path)], env=env)
+    deadline = time.time() + 60
+    while len(list(tmp_path.glob("*.pid"))) < 2 and time.time() < deadline:
+        time.sleep(0.1)
+    pids = [int(p.stem) for p in tmp_path.glob("*.pid")]
+    assert len(pids) == 2
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+    def alive(pid):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        with open(f"/proc/{pid}/stat") as fh:  # a zombie waiting for its reaper counts as gone
+            return fh.read().split()[2] != "Z"
+
+    deadline = time.time() + 20
+    while any(alive(p) for p in pids) and time.time() < deadline:
+        time.sleep(0.1)
+    assert not any(alive(p) for p in pids)
