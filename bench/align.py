@@ -1,0 +1,247 @@
+"""Benchmark: all-pairs distances for simulated copied articles, native aligner vs others.
+
+Usage::
+
+    python bench/align.py                      # 15 and 30 articles, all methods, a table
+    python bench/align.py --sets 15 --skip mafft parasail
+    python bench/align.py --json results.json
+
+Each method runs in its own process (``--one METHOD SIZE``) so peak memory (``ru_maxrss``,
+and the children's for MAFFT) is its own. For each method: wall time, cells filled and
+GCUPS per thread where that means something, peak memory, and the NJ tree (skbio ``nj``
+on Jukes-Cantor distances) against the true lineage: Robinson-Foulds distance
+(proportion, unrooted) and the share of articles whose nearest tip is their true parent
+or copy. Nothing here is asserted; it reports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent)]
+
+from simulate import lineage_scores, simulate  # noqa: E402
+
+METHODS = ["codon-full", "codon-auto", "nt-full", "nt-auto", "mafft-auto", "parasail-nw", "edlib"]
+SEED = 1
+WORDS = 1450  # about 31k nt per encoded article
+THREADS = 2
+SCORING = {"match": 2, "mismatch": -3, "gap_open": -7, "gap_extend": -2}
+MAFFT_SETS = (15,)  # MAFFT --auto takes minutes on 15 articles; 30 would take far longer
+
+
+def dataset(size: int):
+    from phylo.encoding import encode
+
+    articles, parents = simulate(size, seed=SEED, words=WORDS)
+    return {label: encode(text) for label, text in articles.items()}, parents
+
+
+def _rss_mib(who=resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024  # Linux reports KiB
+
+
+def run_native(seqs: dict, unit: str, mode: str) -> tuple[list, dict]:
+    from phylo.align.nw import align_pairs
+
+    labels = list(seqs)
+    pairs = [(i, j) for i in range(len(labels)) for j in range(i + 1, len(labels))]
+    # compile (or load the cache) before timing
+    align_pairs(list(seqs.values())[:2], [(0, 1)], unit=unit, mode=mode, threads=THREADS)
+    start = time.perf_counter()
+    results = align_pairs(list(seqs.values()), pairs, unit=unit, mode=mode, threads=THREADS)
+    wall = time.perf_counter() - start
+    cells = sum(r["cells"] for r in results)
+    extra = {"wall_s": wall, "cells": cells, "gcups_per_thread": cells / wall / THREADS / 1e9,
+             "methods": {m: sum(r["method"] == m for r in results) for m in {r["method"] for r in results}},
+             "scores": [r["score"] for r in results]}
+    return [(pairs[k], results[k]["identity"]) for k in range(len(pairs))], extra
+
+
+def run_mafft(seqs: dict) -> tuple[list, dict]:
+    from phylo.align.distances import msa_identities
+    from phylo.align.mafft import run_mafft as mafft
+
+    start = time.perf_counter()
+    msa = mafft(seqs, strategy="auto", threads=THREADS)
+    wall = time.perf_counter() - start
+    labels, pairs, ident = msa_identities(msa)
+    return list(zip(pairs, ident)), {"wall_s": wall, "child_rss_mib": _rss_mib(resource.RUSAGE_CHILDREN)}
+
+
+def run_parasail(seqs: dict) -> tuple[list, dict]:
+    from concurrent.futures import ThreadPoolExecutor
+
+    import parasail
+
+    matrix = parasail.matrix_create("ACGT", SCORING["match"], SCORING["mismatch"])
+    values = list(seqs.values())
+    pairs = [(i, j) for i in range(len(values)) for j in range(i + 1, len(values))]
+
+    def one(pair):
+        i, j = pair
+        # parasail: a gap of length L costs open + (L - 1) * extend, as in phylo
+        r = parasail.nw_stats_scan_32(values[i], values[j], -SCORING["gap_open"], -SCORING["gap_extend"], matrix)
+        return r.score, r.matches / r.length
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(THREADS) as pool:  # parasail releases the GIL in its C calls
+        out = list(pool.map(one, pairs))
+    wall = time.perf_counter() - start
+    cells = sum(len(values[i]) * len(values[j]) for i, j in pairs)
+    return [(p, ident) for p, (_, ident) in zip(pairs, out)], {
+        "wall_s": wall, "cells": cells, "gcups_per_thread": cells / wall / THREADS / 1e9,
+        "scores": [s for s, _ in out]}
+
+
+def run_edlib(seqs: dict) -> tuple[list, dict]:
+    import edlib
+
+    values = list(seqs.values())
+    pairs = [(i, j) for i in range(len(values)) for j in range(i + 1, len(values))]
+    start = time.perf_counter()
+    out = []
+    for i, j in pairs:
+        d = edlib.align(values[i], values[j], mode="NW", task="distance")["editDistance"]
+        out.append(1 - d / max(len(values[i]), len(values[j])))  # identity ~ 1 - edits / length
+    wall = time.perf_counter() - start
+    return list(zip(pairs, out)), {"wall_s": wall}
+
+
+def gcups_single(seqs: dict) -> dict:
+    """Full-DP throughput of one pair on one thread, both units (compiled beforehand)."""
+    import numpy as np  # noqa: F401
+
+    from phylo.align import _dp
+    from phylo.align.nw import kernel_args, kernel_codes, packing
+
+    a_seq, b_seq = list(seqs.values())[:2]
+    out = {}
+    for unit, per in (("nt", 1), ("codon", 3)):
+        a, b = kernel_codes(a_seq, unit), kernel_codes(b_seq, unit)
+        p = packing(unit, SCORING, (len(a) + len(b)) * per)
+        _dp.score_linear(a[:50], b[:50], *kernel_args(p))
+        start = time.perf_counter()
+        _dp.score_linear(a, b, *kernel_args(p))
+        wall = time.perf_counter() - start
+        out[unit] = {"cells": len(a) * len(b), "wall_s": wall, "gcups": len(a) * len(b) / wall / 1e9}
+    return out
+
+
+def one(method: str, size: int) -> dict:
+    """Run one method on one set in this process; returns its measurements."""
+    from skbio.tree import nj
+
+    from phylo.align.distances import from_identities
+
+    seqs, parents = dataset(size)
+    base_rss = _rss_mib()
+    if method.endswith(("-full", "-auto")) and not method.startswith("mafft"):
+        unit, mode = method.split("-")
+        ident, info = run_native(seqs, unit, mode)
+    elif method == "mafft-auto":
+        ident, info = run_mafft(seqs)
+    elif method == "parasail-nw":
+        ident, info = run_parasail(seqs)
+    elif method == "edlib":
+        ident, info = run_edlib(seqs)
+    elif method == "gcups":
+        return {"method": method, "size": size, **gcups_single(seqs)}
+    else:
+        raise SystemExit(f"unknown method {method}")
+    labels = list(seqs)
+    dm = from_identities(labels, [p for p, _ in ident], [i for _, i in ident], correction="jc")
+    scores = lineage_scores(nj(dm), parents)
+    lengths = [len(s) for s in seqs.values()]
+    return {"method": method, "size": size, "mean_nt": sum(lengths) / len(lengths),
+            "rss_mib": _rss_mib(), "rss_before_mib": base_rss, **scores, **info}
+
+
+def run_one_process(method: str, size: int, timeout: float) -> dict:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--one", method, str(size)]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"method": method, "size": size, "error": f"timed out after {timeout:.0f} s"}
+    if proc.returncode != 0:
+        return {"method": method, "size": size, "error": proc.stderr.strip().splitlines()[-1:]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def table(rows: list[dict]) -> str:
+    head = f"{'set':>4} {'method':<12} {'wall s':>8} {'x mafft':>8} {'GCUPS/thr':>9} {'RSS MiB':>8} {'RF':>6} {'NN ok':>6}  notes"
+    lines = [head, "-" * len(head)]
+    mafft = {r["size"]: r["wall_s"] for r in rows if r["method"] == "mafft-auto" and "wall_s" in r}
+    for r in rows:
+        if r["method"] == "gcups":
+            continue
+        if "error" in r:
+            lines.append(f"{r['size']:>4} {r['method']:<12} {r['error']}")
+            continue
+        speedup = f"{mafft[r['size']] / r['wall_s']:.0f}x" if r["size"] in mafft else "-"
+        g = f"{r['gcups_per_thread']:.2f}" if "gcups_per_thread" in r else "-"
+        rss = r.get("child_rss_mib", r["rss_mib"])
+        notes = ", ".join(f"{k} {v}" for k, v in sorted(r.get("methods", {}).items()))
+        if "agree" in r:
+            notes += (", " if notes else "") + r["agree"]
+        lines.append(f"{r['size']:>4} {r['method']:<12} {r['wall_s']:>8.2f} {speedup:>8} {g:>9} {rss:>8.0f} "
+                     f"{r['rf']:>6.3f} {r['nn_share']:>6.2f}  {notes}")
+    for r in rows:
+        if r["method"] == "gcups":
+            lines.append(f"one {r['size']}-set pair, full DP, one thread: "
+                         + "; ".join(f"{u}: {r[u]['cells'] / 1e6:.0f}M cells in {r[u]['wall_s']:.2f} s = "
+                                     f"{r[u]['gcups']:.2f} GCUPS" for u in ("nt", "codon")))
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--one", nargs=2, metavar=("METHOD", "SIZE"), help=argparse.SUPPRESS)
+    parser.add_argument("--sets", nargs="+", type=int, default=[15, 30])
+    parser.add_argument("--skip", nargs="*", default=[], help="methods to leave out")
+    parser.add_argument("--timeout", type=float, default=900, help="seconds per method and set")
+    parser.add_argument("--json", help="also write the rows here")
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(one(args.one[0], int(args.one[1]))))
+        return
+    rows = []
+    for size in args.sets:
+        for method in ["gcups"] + METHODS:
+            if method in args.skip or (method == "mafft-auto" and size not in MAFFT_SETS):
+                continue
+            if method == "parasail-nw" and size != min(args.sets):
+                continue  # the slowest baseline: one set is enough to place it
+            if method == "gcups" and size != min(args.sets):
+                continue
+            row = run_one_process(method, size, args.timeout)
+            rows.append(row)
+            print(json.dumps({k: v for k, v in row.items() if k != "scores"}), file=sys.stderr, flush=True)
+        # banded and full DP: same optimum for how many pairs?
+        by = {r["method"]: r for r in rows if r["size"] == size and "scores" in r}
+        for unit in ("codon", "nt"):
+            auto, full = by.get(f"{unit}-auto"), by.get(f"{unit}-full")
+            if auto and full:
+                same = sum(x == y for x, y in zip(auto["scores"], full["scores"]))
+                auto["agree"] = f"same optimum as full DP: {same}/{len(full['scores'])} pairs"
+        ps, nt = by.get("parasail-nw"), by.get("nt-full")
+        if ps and nt:
+            same = sum(x == y for x, y in zip(ps["scores"], nt["scores"]))
+            ps["agree"] = f"same score as nt-full: {same}/{len(nt['scores'])} pairs"
+    print(f"machine: {os.cpu_count()} cores, load average at end {os.getloadavg()[0]:.1f}; "
+          f"threads {THREADS}; seed {SEED}; root {WORDS} words")
+    print(table(rows))
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=1))
+
+
+if __name__ == "__main__":
+    main()

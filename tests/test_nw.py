@@ -1,0 +1,247 @@
+"""Needleman-Wunsch with affine gaps: hand-checked cases, an independent reference, units."""
+
+import random
+
+import pytest
+
+from phylo.align.nw import DEFAULT_SCORING, align_pair, align_pair_full, align_pairs
+from phylo.encoding import TABLE, encode
+from phylo.errors import PhyloError
+
+SIMPLE = {"match": 1, "mismatch": -1, "gap_open": -4, "gap_extend": -1}
+CODONS = list(TABLE.values())
+
+
+def reference(a, b, unit, s):
+    """Plain-Python Gotoh, written independently of the kernels.
+
+    Maximises (score, matches, -columns) lexicographically, cell by cell, with tuples.
+    Codon unit: symbols are codons; a pair scores its three nucleotide pairs; a gap of
+    k codons is a gap of 3k nucleotides: gap_open + (3k - 1) * gap_extend.
+    """
+    per = 3 if unit == "codon" else 1
+    A = [a[i:i + per] for i in range(0, len(a), per)]
+    Bs = [b[i:i + per] for i in range(0, len(b), per)]
+    first = s["gap_open"] + (per - 1) * s["gap_extend"]  # first symbol of a gap
+    more = per * s["gap_extend"]  # every further symbol
+    neg = (float("-inf"), 0, 0)
+
+    def add(v, score, matches, cols):
+        return (v[0] + score, v[1] + matches, v[2] - cols)
+
+    def pair(x, y):
+        eq = sum(p == q for p, q in zip(x, y))
+        return eq * s["match"] + (per - eq) * s["mismatch"], eq
+
+    n, m = len(A), len(Bs)
+    H = [[neg] * (m + 1) for _ in range(n + 1)]
+    X = [[neg] * (m + 1) for _ in range(n + 1)]
+    Y = [[neg] * (m + 1) for _ in range(n + 1)]
+    H[0][0] = (0, 0, 0)
+    for i in range(n + 1):
+        for j in range(m + 1):
+            if i == 0 and j == 0:
+                continue
+            if i > 0:
+                X[i][j] = max(add(H[i - 1][j], first, 0, per), add(X[i - 1][j], more, 0, per))
+            if j > 0:
+                Y[i][j] = max(add(H[i][j - 1], first, 0, per), add(Y[i][j - 1], more, 0, per))
+            best = max(X[i][j], Y[i][j])
+            if i > 0 and j > 0:
+                score, eq = pair(A[i - 1], Bs[j - 1])
+                best = max(best, add(H[i - 1][j - 1], score, eq, per))
+            H[i][j] = best
+    score, matches, negcols = H[n][m]
+    return score, matches, -negcols
+
+
+def mutate(rng, codons, rate):
+    out = []
+    for c in codons:
+        r = rng.random()
+        if r < rate:
+            continue  # deletion
+        if r < 2 * rate:
+            out.append(rng.choice(CODONS))  # substitution
+        else:
+            out.append(c)
+        if rng.random() < rate:
+            out.extend(rng.choice(CODONS) for _ in range(rng.randint(1, 4)))  # insertion
+    return out
+
+
+def random_pairs(count, seed=1):
+    rng = random.Random(seed)
+    pairs = []
+    for k in range(count):
+        a = [rng.choice(CODONS) for _ in range(rng.randint(0, 14))]
+        b = mutate(rng, a, 0.15) if k % 3 else [rng.choice(CODONS) for _ in range(rng.randint(0, 14))]
+        pairs.append(("".join(a), "".join(b)))
+    return pairs
+
+
+def triple(r):
+    return r["score"], r["matches"], r["columns"]
+
+
+def test_one_long_gap_beats_scattered_gaps():
+    # one gap of 4: 8 matches - 4 - 3 = 1; four separate gaps would cost 16
+    a, b, score = align_pair_full("AAAACCCCAAAA", "AAAAAAAA", unit="nt", scoring=SIMPLE)
+    assert (a, b, score) == ("AAAACCCCAAAA", "AAAA----AAAA", 1)
+    r = align_pair("AAAACCCCAAAA", "AAAAAAAA", unit="nt", scoring=SIMPLE)
+    assert triple(r) == (1, 8, 12) and r["identity"] == pytest.approx(8 / 12)
+
+
+def test_affine_gap_prefers_a_block_where_linear_gaps_would_tie_with_mismatches():
+    # GGTT vs GTTT... hand case: a = ACGTTTACG (9), b = ACGACG (6).
+    # Affine: ACGTTTACG / ACG---ACG: 6 matches, gap 3 = -4 - 2 = -6 -> 0.
+    # With gap_open = gap_extend = -1 (linear) the mismatch-heavy path ties or wins; here
+    # the block is the unique optimum.
+    a, b, score = align_pair_full("ACGTTTACG", "ACGACG", unit="nt", scoring=SIMPLE)
+    assert (a, b, score) == ("ACGTTTACG", "ACG---ACG", 0)
+    linear = dict(SIMPLE, gap_open=-1)
+    assert align_pair("ACGTTTACG", "ACGACG", unit="nt", scoring=linear)["score"] == 3  # 6 - 3
+
+
+def test_mismatch_cheaper_than_two_gaps():
+    a, b, score = align_pair_full("ACGTACGT", "ACGAACGT", unit="nt", scoring=SIMPLE)
+    assert (a, b, score) == ("ACGTACGT", "ACGAACGT", 6)
+
+
+def test_codon_gaps_are_whole_codons():
+    x, y = encode("THE CAT"), encode("THE BIG CAT")
+    a, b, score = align_pair_full(x, y)
+    assert len(a) == len(b) == len(y)
+    assert a.count("-") == 12 and "-" * 12 in a  # BIG + space: one block of 4 codons
+    s = DEFAULT_SCORING
+    assert score == 7 * 3 * s["match"] + s["gap_open"] + 11 * s["gap_extend"]
+
+
+@pytest.mark.parametrize("unit", ["codon", "nt"])
+def test_kernel_matches_reference_on_random_pairs(unit):
+    pairs = random_pairs(100)
+    seqs = [s for pair in pairs for s in pair]
+    index = [(2 * k, 2 * k + 1) for k in range(len(pairs))]
+    for scoring in (None, SIMPLE):
+        s = dict(DEFAULT_SCORING, **(scoring or {}))
+        got = align_pairs(seqs, index, unit=unit, scoring=scoring, threads=2)
+        for (a, b), r in zip(pairs, got):
+            assert triple(r) == reference(a, b, unit, s), (a, b)
+
+
+@pytest.mark.parametrize("unit", ["codon", "nt"])
+def test_linear_memory_and_traceback_agree(unit):
+    for a, b in random_pairs(30, seed=5):
+        x, y, score = align_pair_full(a, b, unit=unit)
+        r = align_pair(a, b, unit=unit)
+        assert score == r["score"]
+        assert x.replace("-", "") == a and y.replace("-", "") == b
+        cols = [(p, q) for p, q in zip(x, y)]
+        assert len(cols) == r["columns"]
+        assert sum(p == q != "-" for p, q in cols) == r["matches"]
+
+
+def test_long_sequences_cross_strips():
+    rng = random.Random(3)
+    a = [rng.choice(CODONS) for _ in range(700)]  # > one 512-row strip in both units
+    b = mutate(rng, a, 0.05)
+    sa, sb = "".join(a), "".join(b)
+    for unit in ("codon", "nt"):
+        x, y, score = align_pair_full(sa, sb, unit=unit) if unit == "codon" else (None, None, None)
+        r = align_pair(sa, sb, unit=unit)
+        if score is not None:
+            assert score == r["score"]
+    # nucleotides reach at least the frame-keeping optimum
+    assert align_pair(sa, sb, unit="nt")["score"] >= align_pair(sa, sb, unit="codon")["score"]
+
+
+def test_units_agree_on_identical_and_near_identical_text():
+    text = encode("The mayor said on Tuesday that the bridge would reopen in May.")
+    for unit in ("codon", "nt"):
+        r = align_pair(text, text, unit=unit)
+        assert r["identity"] == 1.0 and r["columns"] == len(text) == r["length_a"]
+    other = encode("The mayor said on Monday that the bridge would reopen in May.")
+    c, n = align_pair(text, other), align_pair(text, other, unit="nt")
+    assert n["score"] >= c["score"]
+    assert 0.85 < c["identity"] <= n["identity"] + 0.05
+    assert abs(c["identity"] - n["identity"]) < 0.05
+
+
+def test_empty_and_order():
+    assert triple(align_pair("", "")) == (0, 0, 0)
+    assert align_pair("", "")["identity"] == 1.0
+    r = align_pair("", TABLE["A"] * 2)
+    s = DEFAULT_SCORING
+    assert triple(r) == (s["gap_open"] + 5 * s["gap_extend"], 0, 6)
+    seqs = [encode("abc"), encode("abd"), encode("xyz")]
+    both = align_pairs(seqs, [(0, 1), (1, 2), (0, 2)])
+    assert [triple(r) for r in both] == [triple(align_pair(seqs[i], seqs[j])) for i, j in [(0, 1), (1, 2), (0, 2)]]
+    assert align_pairs(seqs, []) == []
+
+
+def test_bad_arguments():
+    with pytest.raises(PhyloError):
+        align_pair("ACT", "ACT", unit="aa")
+    with pytest.raises(PhyloError):
+        align_pair("ACT", "ACT", scoring={"gap": -1})
+    with pytest.raises(PhyloError):
+        align_pair_full("ACT" * 6000, "ACT" * 6000)
+
+
+# --- banded mode (phylo.align.band) -------------------------------------------------
+
+WORDS = ("council budget approved monday school teachers parents said would reopen bridge river "
+         "mayor weather storm water prices energy report minister company market people").split()
+
+
+def article(rng, words):
+    return " ".join(rng.choice(WORDS) for _ in range(words)) + "."
+
+
+def test_band_pieces_on_a_shifted_copy():
+    import numpy as np
+
+    from phylo.align import band
+    from phylo.align.nw import kernel_codes
+
+    rng = random.Random(11)
+    text = article(rng, 400)
+    a = kernel_codes(encode(text), "codon")
+    b = kernel_codes(encode("BREAKING " + text[:900] + text[1000:]), "codon")  # prefix, deletion
+    ia, jb = band.anchors(a, b, 10, 6)
+    ci, cj = band.chain(ia, jb)
+    assert len(ci) > 0 and np.all(np.diff(ci) > 0) and np.all(np.diff(cj) > 0)
+    assert cj[0] - ci[0] == 9  # "BREAKING " shifts the start by 9 characters
+    lo, hi = band.band_rows(ci, cj, len(a), len(b), 8, band.runs(ia, jb, 10, band.MIN_RUN))
+    assert lo[0] == 0 and hi[-1] == len(b)
+    assert np.all(np.diff(lo) >= 0) and np.all(np.diff(hi) >= 0) and np.all(lo <= hi)
+    assert all(lo[i] <= j <= hi[i] for i, j in zip(ci, cj))
+    assert (hi - lo + 1).sum() < 0.2 * len(a) * len(b)
+
+
+def test_auto_mode_matches_full_dp_on_copied_text():
+    rng = random.Random(5)
+    root = [article(rng, 30) for _ in range(15)]  # 15 "sentences", about 3,000 characters
+    copy = list(root)
+    copy[3] = article(rng, 25)  # a reworded sentence
+    del copy[7]  # a deleted one
+    copy.insert(10, article(rng, 20))  # an inserted one
+    copy[12], copy[13] = copy[13], copy[12]  # two swapped
+    a, b = encode(" ".join(root)), encode(" ".join(copy))
+    for unit in ("codon", "nt"):
+        full = align_pair(a, b, unit=unit, mode="full")
+        auto = align_pair(a, b, unit=unit, mode="auto")
+        assert auto["method"] == "banded" and auto["cells"] < full["cells"] / 2
+        assert triple(auto) == triple(full)
+
+
+def test_auto_mode_falls_back_without_anchors():
+    rng = random.Random(2)
+    a = "".join(rng.choice(CODONS) for _ in range(2500))
+    b = "".join(rng.choice(CODONS) for _ in range(2500))
+    r = align_pair(a, b, mode="auto")
+    assert r["method"] == "full" and triple(r) == triple(align_pair(a, b))
+    small = align_pair(encode("a short text"), encode("a short text!"), mode="auto")
+    assert small["method"] == "full" and small["identity"] == 1.0
+    with pytest.raises(PhyloError):
+        align_pair("ACT", "ACT", mode="fast")
