@@ -11,6 +11,7 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
+matplotlib.rcParams["svg.hashsalt"] = "phylo"  # stable element ids: the same tree gives the same file
 import matplotlib.pyplot as plt  # noqa: E402
 from Bio import Phylo  # noqa: E402
 

@@ -300,8 +300,19 @@ PACKAGES = ["numpy", "numba", "scikit-bio", "biopython", "trafilatura", "request
 
 
 def params_from_args(args) -> dict:
-    """The run parameters (they key the stored results) from ``phylo run`` options."""
-    fetch_settings = {"robots": not args.ignore_robots, "refresh": args.refresh}
+    """The run parameters (they key the stored results) from ``phylo run`` options.
+
+    Fetch and extract settings: the built-in defaults, then ``--set fetch.KEY=VALUE`` /
+    ``--set extract.KEY=VALUE``, then the dedicated flags (--timeout, --rate, ...).
+    """
+    from phylo.commands.extract import load_settings
+
+    settings = load_settings(None, args.set)
+    fetch_settings = settings["fetch"]
+    if args.ignore_robots:
+        fetch_settings["robots"] = False
+    if args.refresh:
+        fetch_settings["refresh"] = True
     if args.timeout:
         fetch_settings["read_timeout"] = args.timeout
     if args.rate is not None:
@@ -310,7 +321,7 @@ def params_from_args(args) -> dict:
         fetch_settings["cache_dir"] = str(Path(args.cache_dir).resolve())
     return {
         "fetch_settings": fetch_settings,
-        "extract_settings": {},
+        "extract_settings": settings["extract"],
         "normalize": args.normalize,
         "aligner": args.aligner,
         "unit": args.unit,

@@ -26,7 +26,8 @@ def register(subparsers) -> None:
     p.add_argument("--store", help="results store (default: OUT/.phylo/store); share one to reuse results")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a config value of the mlp/wavelet pipelines (repeatable)")
+                   help="override a setting (repeatable): the mlp/wavelet config, or for news the "
+                        "fetch/extract settings, e.g. --set fetch.retries=1 (see phylo/settings/fetch.toml)")
     ml = p.add_argument_group("mlp and wavelet pipelines")
     ml.add_argument("--device", default="auto", help="torch device: auto (GPU when present), cpu, cuda")
     ml.add_argument("--tensorboard", metavar="DIR", help="also write TensorBoard event files here")

@@ -29,7 +29,7 @@ def read_distances(path: str):
     if not p.is_file():
         raise UsageError(f"{path}: no such file; give the distances.tsv or .phy written by 'phylo align'")
     first = p.read_text(encoding="utf-8").lstrip().split("\n", 1)[0]
-    fmt = "phylip" if first.strip().isdigit() else "lsmat"
+    fmt = "phylip_dm" if first.strip().isdigit() else "lsmat"
     try:
         return DistanceMatrix.read(str(p), format=fmt, **({"delimiter": "\t"} if fmt == "lsmat" else {}))
     except Exception as exc:  # skbio raises several types for malformed matrices
