@@ -186,7 +186,7 @@ def table(rows: list[dict]) -> str:
         if "error" in r:
             lines.append(f"{r['size']:>4} {r['method']:<12} {r['error']}")
             continue
-        speedup = f"{mafft[r['size']] / r['wall_s']:.0f}x" if r["size"] in mafft else "-"
+        speedup = f"{mafft[r['size']] / r['wall_s']:.1f}x" if r["size"] in mafft else "-"
         g = f"{r['gcups_per_thread']:.2f}" if "gcups_per_thread" in r else "-"
         rss = r.get("child_rss_mib", r["rss_mib"])
         notes = ", ".join(f"{k} {v}" for k, v in sorted(r.get("methods", {}).items()))

@@ -91,7 +91,7 @@ def draw_lineage(lineage: list[dict], info: dict[str, dict], paths: list[str | P
             caption += f"  {leaf_caption({'title': row['title']}, 48)}"
         ax.text(x[label] + 0.015, y[label], caption, va="center", fontsize=8.5)
     if dated:
-        ax.set_xticks([0, 1], [dated[0][0].strftime("%Y-%m-%d %H:%M"), dated[-1][0].strftime("%Y-%m-%d %H:%M")])
+        ax.set_xticks([0, 1], [dated[0][0].strftime("%Y-%m-%d %H:%M UTC"), dated[-1][0].strftime("%Y-%m-%d %H:%M UTC")])
     ax.set_yticks([])
     ax.set_xlim(-0.05, 1.9)
     for side in ("top", "right", "left"):
