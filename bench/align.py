@@ -30,7 +30,8 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 from simulate import lineage_scores, simulate  # noqa: E402
 
-METHODS = ["codon-full", "codon-auto", "nt-full", "nt-auto", "mafft-auto", "parasail-nw", "edlib"]
+METHODS = ["codon-full", "codon-auto", "codon-anchor", "nt-full", "nt-auto", "nt-anchor", "mafft-auto",
+           "parasail-nw", "edlib"]
 SEED = 1
 WORDS = 1450  # about 31k nt per encoded article
 THREADS = 2
@@ -144,7 +145,7 @@ def one(method: str, size: int) -> dict:
 
     seqs, parents = dataset(size)
     base_rss = _rss_mib()
-    if method.endswith(("-full", "-auto")) and not method.startswith("mafft"):
+    if method.endswith(("-full", "-auto", "-anchor")) and not method.startswith("mafft"):
         unit, mode = method.split("-")
         ident, info = run_native(seqs, unit, mode)
     elif method == "mafft-auto":

@@ -121,7 +121,7 @@ def encode_articles(table: list[dict], normalize: bool) -> dict[str, str]:
 
 
 def align_all(sequences: dict[str, str], aligner: str, unit: str, correction: str | None,
-              mafft_strategy: str) -> dict:
+              mafft_strategy: str, nw_mode: str = "full") -> dict:
     """Pairwise identities and distances (and the MSA for MAFFT) as plain data."""
     import numpy as np
 
@@ -139,7 +139,7 @@ def align_all(sequences: dict[str, str], aligner: str, unit: str, correction: st
         from phylo.align.nw import align_pairs
 
         pairs = list(itertools.combinations(range(len(labels)), 2))
-        results = align_pairs([sequences[label] for label in labels], pairs, unit=unit)
+        results = align_pairs([sequences[label] for label in labels], pairs, unit=unit, mode=nw_mode)
         identities = [r["identity"] for r in results]
     else:
         raise PhyloError(f"unknown aligner {aligner!r}: use nw or mafft", exit_code=2)
@@ -156,7 +156,7 @@ def replicate_seeds(bootstrap: int) -> list[int]:
 
 
 def replicate_tree(seed: int, sequences: dict[str, str], distances: dict, aligner: str, unit: str,
-                   correction: str | None, method: str) -> str:
+                   correction: str | None, method: str, nw_mode: str = "full") -> str:
     """One bootstrap replicate's tree (see phylo.support for how each aligner resamples)."""
     from skbio import DistanceMatrix
 
@@ -173,7 +173,7 @@ def replicate_tree(seed: int, sequences: dict[str, str], distances: dict, aligne
         weights = block_weights(BOOTSTRAP_BLOCKS, seed)
         seqs = [resample_blocks(sequences[label], weights) for label in labels]
         pairs = list(itertools.combinations(range(len(labels)), 2))
-        identities = [r["identity"] for r in align_pairs(seqs, pairs, unit=unit, threads=1)]
+        identities = [r["identity"] for r in align_pairs(seqs, pairs, unit=unit, threads=1, mode=nw_mode)]
     dm = dist_mod.from_identities(labels, pairs, identities, correction=correction)
     return to_newick(build_tree(DistanceMatrix(dm.data, labels), method))
 
@@ -244,10 +244,10 @@ STAGES = [
     Stage("articles_tsv", write_table, inputs=("table", "out_dir"), persist=False),
     Stage("sequences", encode_articles, inputs=("table",), params=("normalize",), persist=False),
     Stage("distances", align_all, inputs=("sequences",), version=2,
-          params=("aligner", "unit", "correction", "mafft_strategy")),
+          params=("aligner", "unit", "correction", "mafft_strategy", "nw_mode")),
     Stage("replicate_seeds", replicate_seeds, params=("bootstrap",), persist=False),
     Stage("replicates", replicate_tree, inputs=("replicate_seeds", "sequences", "distances"),
-          params=("aligner", "unit", "correction", "method"), map="replicate_seeds"),
+          params=("aligner", "unit", "correction", "method", "nw_mode"), map="replicate_seeds"),
     Stage("tree", make_tree, inputs=("distances", "table", "replicates"), params=("method", "root"), version=2),
     Stage("lineage", infer_lineage, inputs=("table", "distances"), version=2),
     Stage("outputs", write_outputs, inputs=("out_dir", "table", "sequences", "distances", "tree", "lineage"),
@@ -327,6 +327,7 @@ def params_from_args(args) -> dict:
         "unit": args.unit,
         "correction": None if args.correction == "none" else args.correction,
         "mafft_strategy": args.mafft_strategy,
+        "nw_mode": args.nw_mode,
         "method": args.method,
         "root": args.root,
         "bootstrap": args.bootstrap,

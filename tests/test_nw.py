@@ -245,3 +245,49 @@ def test_auto_mode_falls_back_without_anchors():
     assert small["method"] == "full" and small["identity"] == 1.0
     with pytest.raises(PhyloError):
         align_pair("ACT", "ACT", mode="fast")
+
+
+def test_anchor_mode_is_exact_on_identical_text_and_single_block_edits():
+    rng = random.Random(8)
+    text = " ".join(article(rng, 30) for _ in range(12))
+    inserted = text[:1500] + " " + article(rng, 40) + text[1500:]
+    deleted = text[:900] + text[1400:]
+    for unit in ("codon", "nt"):
+        same = align_pair(encode(text), encode(text), unit=unit, mode="anchor")
+        assert same["method"] == "anchored" and same["identity"] == 1.0 and same["cells"] < 100
+        for other in (inserted, deleted):
+            full = align_pair(encode(text), encode(other), unit=unit, mode="full")
+            anchored = align_pair(encode(text), encode(other), unit=unit, mode="anchor")
+            assert anchored["cells"] < full["cells"] / 20
+            assert triple(anchored) == triple(full)
+
+
+def test_anchor_mode_on_edited_copies_exact_except_for_moved_blocks():
+    rng = random.Random(5)
+    root = [article(rng, 30) for _ in range(15)]
+    reworded, deleted, inserted, swapped = list(root), list(root), list(root), list(root)
+    reworded[3] = article(rng, 25)
+    del deleted[7]
+    inserted.insert(10, article(rng, 20))
+    swapped[12], swapped[13] = swapped[13], swapped[12]
+    a = encode(" ".join(root))
+    for unit in ("codon", "nt"):
+        for copy in (reworded, deleted, inserted):
+            b = encode(" ".join(copy))
+            assert triple(align_pair(a, b, unit=unit, mode="anchor")) == triple(align_pair(a, b, unit=unit))
+        # a moved sentence: the anchors keep it as one exact stretch and gap the other,
+        # where full DP prefers to align the two different sentences as mismatches
+        b = encode(" ".join(swapped))
+        full, anchored = align_pair(a, b, unit=unit), align_pair(a, b, unit=unit, mode="anchor")
+        assert anchored["score"] <= full["score"]  # never above the optimum
+        assert abs(anchored["identity"] - full["identity"]) < 0.08
+
+
+def test_anchor_mode_falls_back_to_full_dp_without_anchors():
+    rng = random.Random(2)
+    a = "".join(rng.choice(CODONS) for _ in range(1500))
+    b = "".join(rng.choice(CODONS) for _ in range(1500))
+    r = align_pair(a, b, mode="anchor")
+    assert r["method"] == "full" and triple(r) == triple(align_pair(a, b))
+    pairs = align_pairs([a, b, a], [(0, 1), (0, 2)], mode="anchor")
+    assert [p["method"] for p in pairs] == ["full", "anchored"] and pairs[1]["identity"] == 1.0

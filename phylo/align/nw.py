@@ -42,7 +42,7 @@ MAX_FULL_CELLS = 20_000_000
 
 _PER = {"codon": 3, "nt": 1}  # nucleotides per code
 #: How a pair was aligned (``method`` in results): see :mod:`phylo.align.band`.
-METHODS = ("full", "banded", "full-after-band")
+METHODS = ("full", "banded", "full-after-band", "anchored")
 
 
 def _scoring(scoring: dict | None) -> dict:
@@ -167,11 +167,12 @@ def align_pairs(seqs: list[str], pairs: list[tuple[int, int]], *, unit: str = "c
         As for :func:`align_pair`.
     threads : int, optional
         Numba threads; default: all cores numba sees.
-    mode : {"full", "auto"}
+    mode : {"full", "auto", "anchor"}
         ``full`` fills every cell. ``auto`` aligns long pairs that share enough k-mers
-        in a band around their anchor chain and falls back to full DP for the others
-        and wherever the best banded path touches the band's edge (see
-        :mod:`phylo.align.band`).
+        in a band around their anchor chain, checked by a wider band, and falls back to
+        full DP otherwise (see :mod:`phylo.align.band`). ``anchor`` fixes exact shared
+        stretches and aligns only the gaps between them (fastest; near-exact, see
+        :mod:`phylo.align.anchors`).
 
     Returns
     -------
@@ -204,8 +205,14 @@ def align_pairs(seqs: list[str], pairs: list[tuple[int, int]], *, unit: str = "c
         values, cells, how = _with_threads(
             threads, band.align_many_auto, flat, starts, index, 60 // bits, bits, band.MARGIN[unit],
             band.MAX_SHARE, band.MIN_CELLS, *kernel_args(p))
+    elif mode == "anchor":
+        from phylo.align import anchors, band
+
+        bits = band.BITS[unit]
+        values, cells, how = _with_threads(
+            threads, anchors.align_many_anchored, flat, starts, index, 60 // bits, bits, *kernel_args(p))
     else:
-        raise PhyloError(f"mode must be 'full' or 'auto', not {mode!r}", exit_code=2)
+        raise PhyloError(f"mode must be 'full', 'auto' or 'anchor', not {mode!r}", exit_code=2)
     results = []
     for v, c, h, (s, t) in zip(values, cells, how, pairs):
         r = _result(v, p["B"], len(codes[s]) * per, len(codes[t]) * per)

@@ -19,7 +19,7 @@ def register(subparsers) -> None:
                    help="nw: the native pairwise aligner (default); mafft: a multiple alignment")
     p.add_argument("--unit", choices=["codon", "nt"], default="codon",
                    help="nw only: align codon by codon (default, 9x fewer cells) or by nucleotide")
-    p.add_argument("--mode", choices=["full", "auto"], default="full",
+    p.add_argument("--mode", choices=["full", "auto", "anchor"], default="full",
                    help="nw only: full fills the whole matrix (exact, default); auto fills a band "
                         "around shared k-mers for long similar pairs (faster, a checked heuristic)")
     p.add_argument("--strategy", default="auto", help="mafft only: auto, fftns1, fftns2, linsi, ginsi...")
