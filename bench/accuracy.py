@@ -33,7 +33,6 @@ from skbio import DistanceMatrix
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from phylo.align import distances as dist_mod  # noqa: E402
 from phylo.encoding import encode  # noqa: E402
 from phylo.evaluate import (grouping_recall, grouping_recall_up_to_copies, source_accuracy,  # noqa: E402
                             source_accuracy_up_to_copies, tree_neighbour_accuracy)

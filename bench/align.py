@@ -119,8 +119,6 @@ def run_edlib(seqs: dict) -> tuple[list, dict]:
 
 def gcups_single(seqs: dict) -> dict:
     """Full-DP throughput of one pair on one thread, both units (compiled beforehand)."""
-    import numpy as np  # noqa: F401
-
     from phylo.align import _dp
     from phylo.align.nw import kernel_args, kernel_codes, packing
 

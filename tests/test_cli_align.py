@@ -1,6 +1,5 @@
 """``phylo encode``, ``decode`` and ``align`` as a user runs them (python -m phylo)."""
 
-import shutil
 import subprocess
 import sys
 
@@ -61,7 +60,6 @@ def test_align_nw(tmp_path, fasta, unit, mode):
     assert not (out / "msa.fasta").exists()
 
 
-@pytest.mark.skipif(shutil.which("mafft") is None, reason="mafft not installed")
 def test_align_mafft(tmp_path, fasta):
     out = tmp_path / "out"
     r = phylo("align", str(fasta), "--aligner", "mafft", "--strategy", "fftns2", "--correction", "none",

@@ -1,8 +1,6 @@
 """`phylo run` end to end: offline fixtures, pages on a real local server, failures, resume."""
 
 import json
-import os
-import shutil
 import signal
 import subprocess
 import sys

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from phylo.errors import PhyloError, UsageError
+from phylo.errors import UsageError
 
 log = logging.getLogger(__name__)
 
