@@ -144,7 +144,7 @@ def test_too_few_articles_exits_1_and_keeps_the_table(tmp_path):
     (["run", "fixtures/tiny/urls.txt", "--out", "x", "--aligner", "blast"], "--aligner"),
 ])
 def test_usage_errors_are_one_line_exit_2(tmp_path, args, words):
-    res = phylo(*args)
+    res = phylo(*[str(tmp_path / "x") if a == "x" else a for a in args])
     assert res.returncode == 2
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("ERROR") and words in lines[0]
