@@ -3,15 +3,18 @@
 Usage::
 
     python bench/align.py                      # 15 and 30 articles, all methods, a table
-    python bench/align.py --sets 15 --skip mafft parasail
+    python bench/align.py --sets 15 --skip mafft-auto parasail-nw
+    python bench/align.py --seeds 1 2 3 4 5    # tree scores averaged over five stories
     python bench/align.py --json results.json
 
-Each method runs in its own process (``--one METHOD SIZE``) so peak memory (``ru_maxrss``,
-and the children's for MAFFT) is its own. For each method: wall time, cells filled and
-GCUPS per thread where that means something, peak memory, and the NJ tree (skbio ``nj``
-on Jukes-Cantor distances) against the true lineage: Robinson-Foulds distance
-(proportion, unrooted) and the share of articles whose nearest tip is their true parent
-or copy. Nothing here is asserted; it reports.
+Each method runs in its own process (``--one METHOD SIZE SEED``) so peak memory
+(``ru_maxrss``, and the children's for MAFFT) is its own. For each method: wall time,
+cells filled and GCUPS per thread where that means something, peak memory, and the NJ
+tree (skbio ``nj`` on Jukes-Cantor distances) against the true lineage: Robinson-Foulds
+distance (proportion, unrooted) and the share of articles whose nearest tip is their
+true parent or copy. Trees are scored for each way of counting gaps
+(``phylo.align.distances``): ``affine`` (the default), ``runs`` and ``columns``. With several seeds
+every figure is the mean over the seeds' stories. Nothing here is asserted; it reports.
 """
 
 from __future__ import annotations
@@ -32,17 +35,15 @@ from simulate import lineage_scores, simulate  # noqa: E402
 
 METHODS = ["codon-full", "codon-auto", "codon-anchor", "nt-full", "nt-auto", "nt-anchor", "mafft-auto",
            "parasail-nw", "edlib"]
-SEED = 1
 WORDS = 1450  # about 31k nt per encoded article
 THREADS = 2
-SCORING = {"match": 2, "mismatch": -3, "gap_open": -7, "gap_extend": -2}
 MAFFT_SETS = (15,)  # MAFFT --auto takes minutes on 15 articles; 30 would take far longer
 
 
-def dataset(size: int):
+def dataset(size: int, seed: int):
     from phylo.encoding import encode
 
-    articles, parents = simulate(size, seed=SEED, words=WORDS)
+    articles, parents = simulate(size, seed=seed, words=WORDS)
     return {label: encode(text) for label, text in articles.items()}, parents
 
 
@@ -64,24 +65,26 @@ def run_native(seqs: dict, unit: str, mode: str) -> tuple[list, dict]:
     extra = {"wall_s": wall, "cells": cells, "gcups_per_thread": cells / wall / THREADS / 1e9,
              "methods": {m: sum(r["method"] == m for r in results) for m in {r["method"] for r in results}},
              "scores": [r["score"] for r in results]}
-    return [(pairs[k], results[k]["identity"]) for k in range(len(pairs))], extra
+    return list(zip(pairs, results)), extra
 
 
 def run_mafft(seqs: dict) -> tuple[list, dict]:
-    from phylo.align.distances import msa_identities
+    from phylo.align.distances import msa_counts
     from phylo.align.mafft import run_mafft as mafft
 
     start = time.perf_counter()
     msa = mafft(seqs, strategy="auto", threads=THREADS)
     wall = time.perf_counter() - start
-    labels, pairs, ident = msa_identities(msa)
-    return list(zip(pairs, ident)), {"wall_s": wall, "child_rss_mib": _rss_mib(resource.RUSAGE_CHILDREN)}
+    labels, pairs, counts = msa_counts(msa)
+    return list(zip(pairs, counts)), {"wall_s": wall, "child_rss_mib": _rss_mib(resource.RUSAGE_CHILDREN)}
 
 
 def run_parasail(seqs: dict) -> tuple[list, dict]:
     from concurrent.futures import ThreadPoolExecutor
 
     import parasail
+
+    from phylo.align.nw import DEFAULT_SCORING as SCORING
 
     matrix = parasail.matrix_create("ACGT", SCORING["match"], SCORING["mismatch"])
     values = list(seqs.values())
@@ -91,14 +94,14 @@ def run_parasail(seqs: dict) -> tuple[list, dict]:
         i, j = pair
         # parasail: a gap of length L costs open + (L - 1) * extend, as in phylo
         r = parasail.nw_stats_scan_32(values[i], values[j], -SCORING["gap_open"], -SCORING["gap_extend"], matrix)
-        return r.score, r.matches / r.length
+        return r.score, {"identity": r.matches / r.length}  # no gap runs from parasail's stats
 
     start = time.perf_counter()
     with ThreadPoolExecutor(THREADS) as pool:  # parasail releases the GIL in its C calls
         out = list(pool.map(one, pairs))
     wall = time.perf_counter() - start
     cells = sum(len(values[i]) * len(values[j]) for i, j in pairs)
-    return [(p, ident) for p, (_, ident) in zip(pairs, out)], {
+    return [(p, counts) for p, (_, counts) in zip(pairs, out)], {
         "wall_s": wall, "cells": cells, "gcups_per_thread": cells / wall / THREADS / 1e9,
         "scores": [s for s, _ in out]}
 
@@ -112,7 +115,7 @@ def run_edlib(seqs: dict) -> tuple[list, dict]:
     out = []
     for i, j in pairs:
         d = edlib.align(values[i], values[j], mode="NW", task="distance")["editDistance"]
-        out.append(1 - d / max(len(values[i]), len(values[j])))  # identity ~ 1 - edits / length
+        out.append({"identity": 1 - d / max(len(values[i]), len(values[j]))})  # ~ 1 - edits / length
     wall = time.perf_counter() - start
     return list(zip(pairs, out)), {"wall_s": wall}
 
@@ -120,7 +123,7 @@ def run_edlib(seqs: dict) -> tuple[list, dict]:
 def gcups_single(seqs: dict) -> dict:
     """Full-DP throughput of one pair on one thread, both units (compiled beforehand)."""
     from phylo.align import _dp
-    from phylo.align.nw import kernel_args, kernel_codes, packing
+    from phylo.align.nw import DEFAULT_SCORING as SCORING, kernel_args, kernel_codes, packing
 
     a_seq, b_seq = list(seqs.values())[:2]
     out = {}
@@ -135,50 +138,83 @@ def gcups_single(seqs: dict) -> dict:
     return out
 
 
-def one(method: str, size: int) -> dict:
-    """Run one method on one set in this process; returns its measurements."""
+def tree_scores(labels: list[str], aligned: list, parents: dict, gaps: str) -> dict:
+    """RF and NN share of the NJ tree on Jukes-Cantor distances, gaps counted as ``gaps``."""
     from skbio.tree import nj
 
-    from phylo.align.distances import from_identities
+    from phylo.align.distances import from_identities, site_identity
 
-    seqs, parents = dataset(size)
+    if gaps != "columns" and "gap_runs" not in aligned[0][1]:
+        return {}
+    identities = [site_identity(c, gaps) if "matches" in c else c["identity"] for _, c in aligned]
+    dm = from_identities(labels, [p for p, _ in aligned], identities, correction="jc")
+    return lineage_scores(nj(dm), parents)
+
+
+def one(method: str, size: int, seed: int) -> dict:
+    """Run one method on one set in this process; returns its measurements."""
+    seqs, parents = dataset(size, seed)
     base_rss = _rss_mib()
     if method.endswith(("-full", "-auto", "-anchor")) and not method.startswith("mafft"):
         unit, mode = method.split("-")
-        ident, info = run_native(seqs, unit, mode)
+        aligned, info = run_native(seqs, unit, mode)
     elif method == "mafft-auto":
-        ident, info = run_mafft(seqs)
+        aligned, info = run_mafft(seqs)
     elif method == "parasail-nw":
-        ident, info = run_parasail(seqs)
+        aligned, info = run_parasail(seqs)
     elif method == "edlib":
-        ident, info = run_edlib(seqs)
+        aligned, info = run_edlib(seqs)
     elif method == "gcups":
-        return {"method": method, "size": size, **gcups_single(seqs)}
+        return {"method": method, "size": size, "seed": seed, **gcups_single(seqs)}
     else:
         raise SystemExit(f"unknown method {method}")
     labels = list(seqs)
-    dm = from_identities(labels, [p for p, _ in ident], [i for _, i in ident], correction="jc")
-    scores = lineage_scores(nj(dm), parents)
+    trees = {gaps: tree_scores(labels, aligned, parents, gaps) for gaps in ("affine", "runs", "columns")}
     lengths = [len(s) for s in seqs.values()]
-    return {"method": method, "size": size, "mean_nt": sum(lengths) / len(lengths),
-            "rss_mib": _rss_mib(), "rss_before_mib": base_rss, **scores, **info}
+    return {"method": method, "size": size, "seed": seed, "mean_nt": sum(lengths) / len(lengths),
+            "rss_mib": _rss_mib(), "rss_before_mib": base_rss, "trees": trees, **info}
 
 
-def run_one_process(method: str, size: int, timeout: float) -> dict:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--one", method, str(size)]
+def run_one_process(method: str, size: int, seed: int, timeout: float) -> dict:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--one", method, str(size), str(seed)]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        return {"method": method, "size": size, "error": f"timed out after {timeout:.0f} s"}
+        return {"method": method, "size": size, "seed": seed, "error": f"timed out after {timeout:.0f} s"}
     if proc.returncode != 0:
-        return {"method": method, "size": size, "error": proc.stderr.strip().splitlines()[-1:]}
+        return {"method": method, "size": size, "seed": seed, "error": proc.stderr.strip().splitlines()[-1:]}
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def mean_over_seeds(runs: list[dict]) -> dict:
+    """One row from a method's runs on several seeds: numbers averaged, the rest from the first."""
+    import statistics
+
+    ok = [r for r in runs if "error" not in r]
+    if not ok:
+        return runs[0]
+    row = dict(ok[0], seeds=len(ok))
+    for key in ("wall_s", "gcups_per_thread", "rss_mib", "child_rss_mib"):
+        if key in row:
+            row[key] = statistics.mean(r[key] for r in ok)
+    row["trees"] = {gaps: {k: statistics.mean(r["trees"][gaps][k] for r in ok) for k in ok[0]["trees"][gaps]}
+                    for gaps in ok[0]["trees"]}
+    row["methods"] = {m: sum(r.get("methods", {}).get(m, 0) for r in ok) for m in ok[0].get("methods", {})}
+    if len(ok) < len(runs):
+        row["failed_seeds"] = len(runs) - len(ok)
+    return row
+
+
 def table(rows: list[dict]) -> str:
-    head = f"{'set':>4} {'method':<12} {'wall s':>8} {'x mafft':>8} {'GCUPS/thr':>9} {'RSS MiB':>8} {'RF':>6} {'NN ok':>6}  notes"
+    head = (f"{'set':>4} {'method':<12} {'wall s':>8} {'x mafft':>8} {'GCUPS/thr':>9} {'RSS MiB':>8} "
+            f"{'RF':>6} {'NN ok':>6} {'RF run':>6} {'NN run':>6} {'RF col':>6} {'NN col':>6}  notes")
     lines = [head, "-" * len(head)]
     mafft = {r["size"]: r["wall_s"] for r in rows if r["method"] == "mafft-auto" and "wall_s" in r}
+
+    def scores(r, gaps):
+        t = r["trees"].get(gaps)
+        return f"{t['rf']:>6.3f} {t['nn_share']:>6.2f}" if t else f"{'-':>6} {'-':>6}"
+
     for r in rows:
         if r["method"] == "gcups":
             continue
@@ -192,9 +228,9 @@ def table(rows: list[dict]) -> str:
         if "agree" in r:
             notes += (", " if notes else "") + r["agree"]
         lines.append(f"{r['size']:>4} {r['method']:<12} {r['wall_s']:>8.2f} {speedup:>8} {g:>9} {rss:>8.0f} "
-                     f"{r['rf']:>6.3f} {r['nn_share']:>6.2f}  {notes}")
+                     f"{scores(r, 'affine')} {scores(r, 'runs')} {scores(r, 'columns')}  {notes}")
     for r in rows:
-        if r["method"] == "gcups":
+        if r["method"] == "gcups" and "error" not in r:
             lines.append(f"one {r['size']}-set pair, full DP, one thread: "
                          + "; ".join(f"{u}: {r[u]['cells'] / 1e6:.0f}M cells in {r[u]['wall_s']:.2f} s = "
                                      f"{r[u]['gcups']:.2f} GCUPS" for u in ("nt", "codon")))
@@ -203,14 +239,15 @@ def table(rows: list[dict]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--one", nargs=2, metavar=("METHOD", "SIZE"), help=argparse.SUPPRESS)
+    parser.add_argument("--one", nargs=3, metavar=("METHOD", "SIZE", "SEED"), help=argparse.SUPPRESS)
     parser.add_argument("--sets", nargs="+", type=int, default=[15, 30])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[1], help="one simulated story per seed")
     parser.add_argument("--skip", nargs="*", default=[], help="methods to leave out")
-    parser.add_argument("--timeout", type=float, default=900, help="seconds per method and set")
+    parser.add_argument("--timeout", type=float, default=900, help="seconds per method, set and seed")
     parser.add_argument("--json", help="also write the rows here")
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(one(args.one[0], int(args.one[1]))))
+        print(json.dumps(one(args.one[0], int(args.one[1]), int(args.one[2]))))
         return
     rows = []
     for size in args.sets:
@@ -221,10 +258,12 @@ def main() -> None:
                 continue  # the slowest baseline: one set is enough to place it
             if method == "gcups" and size != min(args.sets):
                 continue
-            row = run_one_process(method, size, args.timeout)
-            rows.append(row)
-            print(json.dumps({k: v for k, v in row.items() if k != "scores"}), file=sys.stderr, flush=True)
-        # banded and full DP: same optimum for how many pairs?
+            seeds = args.seeds[:1] if method == "gcups" else args.seeds
+            runs = [run_one_process(method, size, seed, args.timeout) for seed in seeds]
+            for r in runs:
+                print(json.dumps({k: v for k, v in r.items() if k != "scores"}), file=sys.stderr, flush=True)
+            rows.append(mean_over_seeds(runs) if method != "gcups" else runs[0])
+        # banded and full DP: same optimum for how many pairs? (the first seed's story)
         by = {r["method"]: r for r in rows if r["size"] == size and "scores" in r}
         for unit in ("codon", "nt"):
             auto, full = by.get(f"{unit}-auto"), by.get(f"{unit}-full")
@@ -236,7 +275,7 @@ def main() -> None:
             same = sum(x == y for x, y in zip(ps["scores"], nt["scores"]))
             ps["agree"] = f"same score as nt-full: {same}/{len(nt['scores'])} pairs"
     print(f"machine: {os.cpu_count()} cores, load average at end {os.getloadavg()[0]:.1f}; "
-          f"threads {THREADS}; seed {SEED}; root {WORDS} words")
+          f"threads {THREADS}; seeds {' '.join(map(str, args.seeds))}; root {WORDS} words")
     print(table(rows))
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1))

@@ -99,17 +99,17 @@ def chunk_pairs(pairs: list[tuple[str, str]], sequences: dict[str, str], chunk_s
     return chunks
 
 
-def align_chunk(chunk: dict, unit: str = "codon") -> list[dict]:
-    """Align the chunk's pairs: ``{"a", "b", "identity", "matches", "columns", "score"}`` each.
+def align_chunk(chunk: dict, unit: str = "codon", nw_mode: str = "anchor") -> list[dict]:
+    """Align the chunk's pairs: ``{"a", "b", "identity", "matches", "columns", "pairs", "gap_runs", "score"}``.
 
     One thread: the executor runs chunks side by side, one per core.
     """
     from phylo.align.nw import align_pairs
 
-    results = align_pairs(chunk["sequences"], chunk["pairs"], unit=unit, threads=1)
+    results = align_pairs(chunk["sequences"], chunk["pairs"], unit=unit, threads=1, mode=nw_mode)
     labels = chunk["labels"]
     return [{"a": labels[i], "b": labels[j],
-             **{k: r[k] for k in ("identity", "matches", "columns", "score")}}
+             **{k: r[k] for k in ("identity", "matches", "columns", "pairs", "gap_runs", "score")}}
             for (i, j), r in zip(chunk["pairs"], results)]
 
 
@@ -177,20 +177,25 @@ def story_sources(members: list[str], texts: list[str], dates: dict[str, str | N
     return infer_sources(members, texts, dates)
 
 
-def flatten_aligned(aligned: list) -> dict[tuple[str, str], float]:
-    """Chunk results (a list of lists, Failures skipped) -> ``{(a, b): p-distance}``."""
+def flatten_aligned(aligned: list, gaps: str = "affine") -> dict[tuple[str, str], float]:
+    """Chunk results (a list of lists, Failures skipped) -> ``{(a, b): p-distance}``.
+
+    ``gaps`` as in ``phylo.align.distances.site_identity``.
+    """
+    from phylo.align.distances import site_identity
+
     out = {}
     for chunk in aligned:
         if isinstance(chunk, Failure):
             continue
         for r in chunk:
             a, b = sorted((r["a"], r["b"]))
-            out[(a, b)] = 1.0 - r["identity"]
+            out[(a, b)] = 1.0 - site_identity(r, gaps)
     return out
 
 
 def build_forest(table: list[dict], candidates: list[tuple[str, str]], aligned: list,
-                 correction: str | None = "jc", method: str = "nj") -> list[dict]:
+                 correction: str | None = "jc", method: str = "nj", gaps: str = "affine") -> list[dict]:
     """One entry per story, largest first (singletons last).
 
     Each: ``story`` (``story-001`` ...), ``members`` (labels, earliest first), ``size``,
@@ -203,7 +208,7 @@ def build_forest(table: list[dict], candidates: list[tuple[str, str]], aligned: 
     from phylo.trees import earliest, sort_time
 
     rows = {row["label"]: row for row in usable_articles(table)}
-    distances = flatten_aligned(aligned)
+    distances = flatten_aligned(aligned, gaps)
     # members by date (undated last), then label: the same forest whatever the table's order
     never = datetime.max
     keys = sorted(rows, key=lambda label: (sort_time(rows[label].get("published")) or never, label))

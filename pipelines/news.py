@@ -121,8 +121,12 @@ def encode_articles(table: list[dict], normalize: bool) -> dict[str, str]:
 
 
 def align_all(sequences: dict[str, str], aligner: str, unit: str, correction: str | None,
-              mafft_strategy: str, nw_mode: str = "full") -> dict:
-    """Pairwise identities and distances (and the MSA for MAFFT) as plain data."""
+              mafft_strategy: str, nw_mode: str = "anchor", gaps: str = "affine") -> dict:
+    """Pairwise identities and distances (and the MSA for MAFFT) as plain data.
+
+    The distances count gaps as ``gaps`` says (``phylo.align.distances``); ``identity``
+    is always matches / columns, the share of the text two articles have in common.
+    """
     import numpy as np
 
     from phylo.align import distances
@@ -133,20 +137,20 @@ def align_all(sequences: dict[str, str], aligner: str, unit: str, correction: st
         from phylo.align.mafft import run_mafft
 
         msa = run_mafft(sequences, strategy=mafft_strategy)
-        msa_labels, pairs, identities = distances.msa_identities(msa)
+        msa_labels, pairs, counts = distances.msa_counts(msa)
         assert msa_labels == labels, "MAFFT returned the sequences in another order"
     elif aligner == "nw":
         from phylo.align.nw import align_pairs
 
         pairs = list(itertools.combinations(range(len(labels)), 2))
-        results = align_pairs([sequences[label] for label in labels], pairs, unit=unit, mode=nw_mode)
-        identities = [r["identity"] for r in results]
+        counts = align_pairs([sequences[label] for label in labels], pairs, unit=unit, mode=nw_mode)
     else:
         raise PhyloError(f"unknown aligner {aligner!r}: use nw or mafft", exit_code=2)
-    dm = distances.from_identities(labels, pairs, identities, correction=correction)
+    dm = distances.from_identities(labels, pairs, [distances.site_identity(c, gaps) for c in counts],
+                                   correction=correction)
     identity = np.eye(len(labels))
-    for (i, j), value in zip(pairs, identities):
-        identity[i, j] = identity[j, i] = value
+    for (i, j), c in zip(pairs, counts):
+        identity[i, j] = identity[j, i] = c["identity"]
     return {"labels": labels, "matrix": dm.data.copy(), "identity": identity, "msa": msa}
 
 
@@ -156,7 +160,7 @@ def replicate_seeds(bootstrap: int) -> list[int]:
 
 
 def replicate_tree(seed: int, sequences: dict[str, str], distances: dict, aligner: str, unit: str,
-                   correction: str | None, method: str, nw_mode: str = "full") -> str:
+                   correction: str | None, method: str, nw_mode: str = "anchor", gaps: str = "affine") -> str:
     """One bootstrap replicate's tree (see phylo.support for how each aligner resamples)."""
     from skbio import DistanceMatrix
 
@@ -166,14 +170,15 @@ def replicate_tree(seed: int, sequences: dict[str, str], distances: dict, aligne
 
     labels = distances["labels"]
     if distances.get("msa"):
-        _, pairs, identities = dist_mod.msa_identities(resample_columns(distances["msa"], seed))
+        _, pairs, identities = dist_mod.msa_identities(resample_columns(distances["msa"], seed), gaps=gaps)
     else:
         from phylo.align.nw import align_pairs
 
         weights = block_weights(BOOTSTRAP_BLOCKS, seed)
         seqs = [resample_blocks(sequences[label], weights) for label in labels]
         pairs = list(itertools.combinations(range(len(labels)), 2))
-        identities = [r["identity"] for r in align_pairs(seqs, pairs, unit=unit, threads=1, mode=nw_mode)]
+        identities = [dist_mod.site_identity(r, gaps)
+                      for r in align_pairs(seqs, pairs, unit=unit, threads=1, mode=nw_mode)]
     dm = dist_mod.from_identities(labels, pairs, identities, correction=correction)
     return to_newick(build_tree(DistanceMatrix(dm.data, labels), method))
 
@@ -243,11 +248,11 @@ STAGES = [
     Stage("table", make_table, inputs=("entries", "targets", "articles"), persist=False),
     Stage("articles_tsv", write_table, inputs=("table", "out_dir"), persist=False),
     Stage("sequences", encode_articles, inputs=("table",), params=("normalize",), persist=False),
-    Stage("distances", align_all, inputs=("sequences",), version=2,
-          params=("aligner", "unit", "correction", "mafft_strategy", "nw_mode")),
+    Stage("distances", align_all, inputs=("sequences",), version=3,
+          params=("aligner", "unit", "correction", "mafft_strategy", "nw_mode", "gaps")),
     Stage("replicate_seeds", replicate_seeds, params=("bootstrap",), persist=False),
-    Stage("replicates", replicate_tree, inputs=("replicate_seeds", "sequences", "distances"),
-          params=("aligner", "unit", "correction", "method", "nw_mode"), map="replicate_seeds"),
+    Stage("replicates", replicate_tree, inputs=("replicate_seeds", "sequences", "distances"), version=2,
+          params=("aligner", "unit", "correction", "method", "nw_mode", "gaps"), map="replicate_seeds"),
     Stage("tree", make_tree, inputs=("distances", "table", "replicates"), params=("method", "root"), version=2),
     Stage("lineage", infer_lineage, inputs=("table", "distances"), version=2),
     Stage("outputs", write_outputs, inputs=("out_dir", "table", "sequences", "distances", "tree", "lineage"),
@@ -274,9 +279,10 @@ def story_analysis_stages() -> list[Stage]:
         Stage("candidates", forest.find_candidates, inputs=("signatures",), params=("story_threshold",)),
         Stage("pairs", forest.pairs_to_align, inputs=("signatures", "candidates"), params=("per_article",)),
         Stage("chunks", forest.chunk_pairs, inputs=("pairs", "sequences"), params=("chunk_size",), persist=False),
-        Stage("aligned", forest.align_chunk, inputs=("chunks",), params=("unit",), map="chunks"),
+        Stage("aligned", forest.align_chunk, inputs=("chunks",), params=("unit", "nw_mode"), map="chunks",
+              version=2),
         Stage("forest", forest.build_forest, inputs=("table", "candidates", "aligned"),
-              params=("correction", "method")),
+              params=("correction", "method", "gaps"), version=2),
     ]
 
 
@@ -328,6 +334,7 @@ def params_from_args(args) -> dict:
         "correction": None if args.correction == "none" else args.correction,
         "mafft_strategy": args.mafft_strategy,
         "nw_mode": args.nw_mode,
+        "gaps": args.gaps,
         "method": args.method,
         "root": args.root,
         "bootstrap": args.bootstrap,

@@ -60,6 +60,26 @@ def test_align_nw(tmp_path, fasta, unit, mode):
     assert not (out / "msa.fasta").exists()
 
 
+def test_align_counts_gap_runs_or_columns_as_asked(tmp_path, fasta):
+    # "copy" adds one word ("the "): one gap run of 12 nt. Counting runs, the p-distance is
+    # that run as one differing site; affine adds 12/15 of a site; columns: all 12 differ.
+    from phylo.align.nw import align_pair
+    from phylo.encoding import encode
+
+    r = align_pair(encode(ARTICLES["orig"]), encode(ARTICLES["copy"]))
+    assert r["gap_runs"] == 1 and r["columns"] - r["pairs"] == 12
+    got = {}
+    for gaps in ("runs", "affine", "columns"):
+        out = tmp_path / gaps
+        done = phylo("align", str(fasta), "--gaps", gaps, "--correction", "none", "--out", str(out))
+        assert done.returncode == 0, done.stderr
+        got[gaps] = DistanceMatrix.read(str(out / "distances.tsv"), format="lsmat")["orig", "copy"]
+    assert got["runs"] == pytest.approx(1 - r["matches"] / (r["pairs"] + 1), abs=1e-9)
+    assert got["affine"] == pytest.approx(1 - r["matches"] / (r["pairs"] + 1 + 12 / 15), abs=1e-9)
+    assert got["columns"] == pytest.approx(1 - r["matches"] / r["columns"], abs=1e-9)
+    assert got["runs"] < got["affine"] < got["columns"]
+
+
 def test_align_mafft(tmp_path, fasta):
     out = tmp_path / "out"
     r = phylo("align", str(fasta), "--aligner", "mafft", "--strategy", "fftns2", "--correction", "none",

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from skbio import DistanceMatrix
 
-from phylo.align.distances import (JC_MAX, from_identities, from_msa, identity_to_distance,
-                                   msa_identities, write_phylip, write_tsv)
+from phylo.align.distances import (JC_MAX, from_identities, from_msa, identity_to_distance, msa_counts,
+                                   msa_identities, site_identity, write_phylip, write_tsv)
 from phylo.errors import PhyloError, UsageError
 
 
@@ -37,12 +37,46 @@ def test_from_identities():
 
 def test_msa_ignores_columns_gapped_in_both():
     msa = {"a": "AC-GT", "b": "AC-GA", "c": "A--GT"}
-    labels, pairs, ident = msa_identities(msa)
+    labels, pairs, ident = msa_identities(msa, gaps="columns")
     # a/b: 4 columns (col 3 is gap in both), 3 matches; a/c: 4 columns, 3 matches
     assert dict(zip(pairs, ident)) == {(0, 1): 0.75, (0, 2): 0.75, (1, 2): 0.5}
-    assert from_msa(msa)["a", "b"] == pytest.approx(0.25)
+    assert from_msa(msa, gaps="columns")["a", "b"] == pytest.approx(0.25)
     with pytest.raises(PhyloError):
         from_msa({"a": "ACG", "b": "AC"})
+
+
+def test_msa_counts_gap_runs_per_pair():
+    # a/b: a run of two columns where b has the gaps, with a column gapped in both inside
+    # it (not part of this pair, so the run goes on), then a column where a has the gap;
+    # a/c: one gap column, one mismatch
+    msa = {"a": "AC-GT-A", "b": "A---TCA", "c": "ACTGT-T"}
+    labels, pairs, counts = msa_counts(msa)
+    ab, ac = counts[0], counts[1]
+    assert (ab["columns"], ab["pairs"], ab["matches"], ab["gap_runs"]) == (6, 3, 3, 2)
+    assert (ac["columns"], ac["pairs"], ac["matches"], ac["gap_runs"]) == (6, 5, 4, 1)
+    assert ab["identity"] == pytest.approx(3 / 6)
+    # runs: each gap run is one differing site; affine: plus one per 15 gap columns
+    _, _, ident = msa_identities(msa, gaps="runs")
+    assert ident[0] == pytest.approx(3 / 5) and ident[1] == pytest.approx(4 / 6)
+    _, _, ident = msa_identities(msa)
+    assert ident[0] == pytest.approx(3 / (3 + 2 + 3 / 15)) and ident[1] == pytest.approx(4 / (5 + 1 + 1 / 15))
+
+
+def test_a_gap_run_between_different_gaps_in_each_sequence_counts_twice():
+    # a's gap run and then b's gap run, next to each other: two runs
+    _, _, counts = msa_counts({"a": "AC--GT", "b": "ACTA--"})
+    assert counts[0]["gap_runs"] == 2 and counts[0]["pairs"] == 2
+
+
+def test_site_identity_counts_gaps_as_asked():
+    counts = {"matches": 95, "columns": 300, "pairs": 100, "gap_runs": 2}  # 200 gap columns
+    assert site_identity(counts, "columns") == pytest.approx(95 / 300)
+    assert site_identity(counts, "runs") == pytest.approx(95 / 102)
+    assert site_identity(counts) == pytest.approx(95 / (102 + 200 / 15))
+    with pytest.raises(UsageError, match="gap counting"):
+        site_identity(counts, "blocks")
+    with pytest.raises(UsageError, match="linear gap"):
+        site_identity(dict(counts, gap_runs=None))
 
 
 def test_writers_round_trip(tmp_path):

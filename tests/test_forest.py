@@ -112,6 +112,16 @@ def test_chunks_carry_their_sequences():
     assert result[0]["a"] == "d" and result[0]["b"] == "e" and 0 <= result[0]["identity"] <= 1
 
 
+def test_flatten_aligned_counts_gaps_as_asked():
+    from phylo.executors import Failure
+
+    pair = {"a": "y", "b": "x", "identity": 0.5, "matches": 90, "columns": 180, "pairs": 100, "gap_runs": 2}
+    aligned = [[pair], Failure("error", "boom")]
+    assert F.flatten_aligned(aligned, "columns") == {("x", "y"): pytest.approx(0.5)}
+    assert F.flatten_aligned(aligned, "runs") == {("x", "y"): pytest.approx(1 - 90 / 102)}
+    assert F.flatten_aligned(aligned) == {("x", "y"): pytest.approx(1 - 90 / (102 + 80 / 15))}
+
+
 def test_pairs_to_align_keeps_each_articles_closest():
     sigs = {k: np.arange(8, dtype=np.uint64) for k in "abcd"}
     sigs["b"] = sigs["b"].copy()

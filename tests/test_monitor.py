@@ -483,6 +483,9 @@ def test_config_errors_are_usage_errors(tmp_path, capsys):
     cfg.write_text('[[sources]]\nkind = "rss"\nlocation = "x.xml"\n')
     assert main(["monitor", str(cfg)]) == 2
     assert "kind must be one of feed, sitemap, urls" in capsys.readouterr().err
+    cfg.write_text('[[sources]]\nkind = "feed"\nlocation = "x.xml"\n[run]\ngaps = "blocks"\n')
+    assert main(["monitor", str(cfg)]) == 2
+    assert "run.gaps must be affine, runs or columns" in capsys.readouterr().err
     assert main(["monitor", str(tmp_path / "missing.toml")]) == 2
 
 
@@ -512,3 +515,19 @@ def test_help():
     with pytest.raises(SystemExit) as info:
         main(["monitor", "--help"])
     assert info.value.code == 0
+
+
+def test_cached_alignments_are_dropped_when_the_aligner_settings_change(tmp_path):
+    from phylo.monitor.stories import check_align_settings
+
+    conn = db.connect(tmp_path / "m.sqlite")
+    check_align_settings(conn, "codon")
+    with conn:
+        conn.execute("INSERT INTO pairs (a, b, identity, result, run_id) VALUES (1, 2, 0.9, '{}', 1)")
+    check_align_settings(conn, "codon")  # same settings: the cache stays
+    assert conn.execute("SELECT COUNT(*) FROM pairs").fetchone()[0] == 1
+    # a database written by another aligner version (other mode or scoring) is realigned
+    db.set_meta(conn, "align_settings", json.dumps({"unit": "codon", "normalize": True}))
+    check_align_settings(conn, "codon")
+    assert conn.execute("SELECT COUNT(*) FROM pairs").fetchone()[0] == 0
+    conn.close()

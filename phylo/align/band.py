@@ -116,6 +116,23 @@ def chain(ia, jb):
 
 
 @njit(cache=True, nogil=True)
+def solid(ci, cj, min_run):
+    """The chain points that lie in a stretch of at least ``min_run`` consecutive anchors
+    on one diagonal. A lone shared k-mer (a common phrase inside reworded text) can join
+    the chain although the optimal path goes round it; the band then fails its check."""
+    count = ci.shape[0]
+    keep = np.zeros(count, np.bool_)
+    start = 0
+    for q in range(1, count + 1):
+        if q < count and ci[q] == ci[q - 1] + 1 and cj[q] - ci[q] == cj[q - 1] - ci[q - 1]:
+            continue
+        if q - start >= min_run:
+            keep[start:q] = True
+        start = q
+    return ci[keep], cj[keep]
+
+
+@njit(cache=True, nogil=True)
 def runs(ia, jb, k, min_run):
     """Shared stretches off or on the chain: anchors on one diagonal at consecutive
     positions, at least ``min_run`` of them (a shared span of k + min_run - 1 codes).
@@ -204,7 +221,7 @@ def align_auto(a, b, k, bits, margin, max_share, min_cells,
     if full < min_cells or n < k or m < k:
         return score_linear(a, b, base, step, gap_open, gap_extend, eq_offset), full, 0
     ia, jb = anchors(a, b, k, bits)
-    ci, cj = chain(ia, jb)
+    ci, cj = solid(*chain(ia, jb), MIN_RUN)
     if ci.shape[0] == 0:
         return score_linear(a, b, base, step, gap_open, gap_extend, eq_offset), full, 0
     boxes = runs(ia, jb, k, MIN_RUN)

@@ -19,9 +19,12 @@ def register(subparsers) -> None:
                    help="nw: the native pairwise aligner (default); mafft: a multiple alignment")
     p.add_argument("--unit", choices=["codon", "nt"], default="codon",
                    help="nw only: align codon by codon (default, 9x fewer cells) or by nucleotide")
-    p.add_argument("--mode", choices=["full", "auto", "anchor"], default="full",
-                   help="nw only: full fills the whole matrix (exact, default); auto fills a band "
-                        "around shared k-mers for long similar pairs (faster, a checked heuristic)")
+    p.add_argument("--mode", choices=["full", "auto", "anchor"], default="anchor",
+                   help="nw only: anchor fixes exact shared stretches and aligns between them (default, "
+                        "fastest); full fills the whole matrix (best score); auto fills a checked band")
+    p.add_argument("--gaps", choices=["affine", "runs", "columns"], default="affine",
+                   help="distances: a gap run counts as one difference plus one per 15 nt (affine, default), "
+                        "as one difference (runs), or every gap column counts (columns)")
     p.add_argument("--strategy", default="auto", help="mafft only: auto, fftns1, fftns2, linsi, ginsi...")
     p.add_argument("--correction", choices=["jc", "none"], default="jc",
                    help="Jukes-Cantor correction of the p-distance (default jc)")
@@ -46,8 +49,9 @@ def read_fasta(path: str) -> dict[str, str]:
     return seqs
 
 
-def align_distances(seqs: dict[str, str], *, aligner: str = "nw", unit: str = "codon", mode: str = "full",
-                    strategy: str = "auto", correction: str | None = "jc", threads: int | None = None):
+def align_distances(seqs: dict[str, str], *, aligner: str = "nw", unit: str = "codon", mode: str = "anchor",
+                    strategy: str = "auto", correction: str | None = "jc", threads: int | None = None,
+                    gaps: str = "affine"):
     """Distances between sequences; returns (DistanceMatrix, msa or None)."""
     from phylo.align import distances
 
@@ -56,13 +60,14 @@ def align_distances(seqs: dict[str, str], *, aligner: str = "nw", unit: str = "c
         from phylo.align.mafft import run_mafft
 
         msa = run_mafft(seqs, strategy=strategy, threads=threads)
-        return distances.from_msa(msa, correction=correction), msa
+        return distances.from_msa(msa, correction=correction, gaps=gaps), msa
     from phylo.align.nw import align_pairs
 
     labels = list(seqs)
     pairs = [(i, j) for i in range(len(labels)) for j in range(i + 1, len(labels))]
     results = align_pairs(list(seqs.values()), pairs, unit=unit, mode=mode, threads=threads)
-    return distances.from_identities(labels, pairs, [r["identity"] for r in results], correction=correction), None
+    identities = [distances.site_identity(r, gaps) for r in results]
+    return distances.from_identities(labels, pairs, identities, correction=correction), None
 
 
 def run(args) -> int:
@@ -75,7 +80,8 @@ def run(args) -> int:
     except OSError as exc:
         raise UsageError(f"--out {args.out}: cannot create the folder ({exc.strerror})") from None
     dm, msa = align_distances(seqs, aligner=args.aligner, unit=args.unit, mode=args.mode,
-                              strategy=args.strategy, correction=args.correction, threads=args.threads)
+                              strategy=args.strategy, correction=args.correction, threads=args.threads,
+                              gaps=args.gaps)
     distances.write_tsv(dm, out / "distances.tsv")
     distances.write_phylip(dm, out / "distances.phy")
     if msa is not None:

@@ -38,10 +38,14 @@ def register(subparsers) -> None:
     news.add_argument("--aligner", choices=["nw", "mafft"], default="nw")
     news.add_argument("--unit", choices=["codon", "nt"], default="codon",
                       help="native aligner unit: one codon per character (default) or nucleotides")
-    news.add_argument("--nw-mode", choices=["full", "auto", "anchor"], default="full",
-                      help="native aligner: full DP (exact, default), auto (checked band), or anchor "
-                           "(exact shared stretches fixed: ~25x faster than full on long copies; exact for "
-                           "insertions, deletions and rewording, a few hundredths off for moved paragraphs)")
+    news.add_argument("--nw-mode", choices=["full", "auto", "anchor"], default="anchor",
+                      help="native aligner: anchor (default: exact shared stretches fixed, the rest aligned "
+                           "between them; ~25x faster than full DP on long copies and closer to the true "
+                           "lineage, see docs/align.md), full (best score over every cell), auto (checked band)")
+    news.add_argument("--gaps", choices=["affine", "runs", "columns"], default="affine",
+                      help="tree distances: a gap run (an inserted or deleted passage) counts as one "
+                           "difference plus one per 15 nt (affine, default), as one difference (runs), or "
+                           "every gap column counts (columns)")
     news.add_argument("--correction", choices=["jc", "none"], default="jc",
                       help="distance correction: Jukes-Cantor (default) or plain p-distance")
     news.add_argument("--method", choices=["nj", "upgma"], default="nj", help="tree method")

@@ -64,6 +64,7 @@ DEFAULTS = {
         "draw": True,  # draw each story's tree as SVG for its report
         "unit": "codon",  # alignment unit (phylo.align.nw)
         "correction": "jc",  # distance correction: "jc" or "none"
+        "gaps": "affine",  # tree distances: how gaps count (phylo.align.distances): affine, runs or columns
     },
 }
 
@@ -147,6 +148,8 @@ def check_values(config: dict, origin) -> None:
         raise UsageError(f"{origin}: run.batch and run.workers must be at least 1")
     if config["run"]["correction"] not in ("jc", "none"):
         raise UsageError(f"{origin}: run.correction must be jc or none")
+    if config["run"]["gaps"] not in ("affine", "runs", "columns"):
+        raise UsageError(f"{origin}: run.gaps must be affine, runs or columns")
 
 
 def fetch_settings(config: dict, *, for_feed_links: bool) -> dict:

@@ -56,7 +56,7 @@ def write_story(conn, story_id: int, folder: Path, config: dict) -> None:
 
     rows = story_table(conn, story_id)
     table = [r | {"published": r["date"]} for r in rows]  # undated: the run that first saw it
-    distances = story_distances(conn, rows, config["run"]["correction"])
+    distances = story_distances(conn, rows, config["run"]["correction"], config["run"]["gaps"])
     dm = DistanceMatrix(distances["matrix"], distances["labels"])
     if len(rows) >= 3:
         tree = make_tree(distances, table, [], method="nj", root="date")  # no bootstrap support

@@ -105,7 +105,9 @@ def story_members(conn, story_id: int) -> list[int]:
 
 def check_align_settings(conn, unit: str) -> None:
     """Cached pairs are only valid for the settings that made them; drop them if those changed."""
-    settings = json.dumps({"unit": unit, "normalize": True})
+    from phylo.align.nw import DEFAULT_MODE, DEFAULT_SCORING
+
+    settings = json.dumps({"unit": unit, "normalize": True, "mode": DEFAULT_MODE, "scoring": DEFAULT_SCORING})
     if get_meta(conn, "align_settings") != settings:
         with transaction(conn):
             conn.execute("DELETE FROM pairs")
@@ -173,21 +175,22 @@ def story_table(conn, story_id: int) -> list[dict]:
     return rows
 
 
-def story_distances(conn, rows: list[dict], correction: str) -> dict:
+def story_distances(conn, rows: list[dict], correction: str, gaps: str = "affine") -> dict:
     """The story's distances as the news pipeline's ``distances`` value, from the cached pairs.
 
-    ``{"labels", "matrix" (distances), "identity" (alignment identities)}``.
+    ``{"labels", "matrix" (distances, gaps counted as ``gaps`` says), "identity"
+    (alignment identities, matches / columns)}``.
     """
-    from phylo.align.distances import from_identities
+    from phylo.align.distances import from_identities, site_identity
 
     ids = [r["id"] for r in rows]
     position = {article_id: i for i, article_id in enumerate(ids)}
     marks = ",".join("?" * len(ids))
-    found = conn.execute(f"SELECT a, b, identity FROM pairs WHERE a IN ({marks}) AND b IN ({marks})",
+    found = conn.execute(f"SELECT a, b, identity, result FROM pairs WHERE a IN ({marks}) AND b IN ({marks})",
                          ids + ids).fetchall()
     pairs = [(position[r["a"]], position[r["b"]]) for r in found]
     labels = [r["label"] for r in rows]
-    dm = from_identities(labels, pairs, [r["identity"] for r in found],
+    dm = from_identities(labels, pairs, [site_identity(json.loads(r["result"]), gaps) for r in found],
                          correction=None if correction == "none" else correction)
     identity = np.eye(len(ids))
     for (i, j), r in zip(pairs, found):

@@ -1,0 +1,15 @@
+"""The examples in docstrings run and give what they show."""
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = ["phylo.align.nw", "phylo.align.distances", "phylo.align.mafft", "phylo.grouping",
+           "phylo.monitor.sources", "phylo.mlp.schedule", "phylo.encoding"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    result = doctest.testmod(importlib.import_module(name))
+    assert result.attempted > 0 and result.failed == 0
