@@ -61,9 +61,16 @@ def extract_article(page: dict, extract_settings: dict) -> dict:
     return {**article, "final_url": page.get("final_url"), "url": page.get("url")}
 
 
-def make_table(entries: list[dict], targets: list, articles: list) -> list[dict]:
-    """One row per input entry (articles.tsv), with unique labels for the usable ones."""
+def make_table(entries: list[dict], targets: list, articles: list, aligner: str = "nw") -> list[dict]:
+    """One row per input entry (articles.tsv), with unique labels for the usable ones.
+
+    An article too long for the native aligner is listed as ``too-long`` rather than
+    stopping the whole alignment (one character is at most one codon, 3 nt).
+    """
+    from phylo.align.nw import max_pair_nt
     from phylo.labels import make_labels
+
+    longest = max_pair_nt() // 2 // 3  # characters per article, so that any pair fits
 
     # targets and articles run in step (articles maps over pages, which map over targets)
     by_target = {t["target"]: a for t, a in zip(targets, articles) if not isinstance(t, Failure)}
@@ -82,6 +89,9 @@ def make_table(entries: list[dict], targets: list, articles: list) -> list[dict]
         else:
             row |= {k: result.get(k) for k in ("final_url", "title", "site", "published", "byline", "text")}
             row |= {"chars": len(result.get("text") or ""), "status": "ok", "message": ""}
+            if aligner == "nw" and row["chars"] > longest:
+                row |= {"status": "too-long", "message": f"{row['chars']} characters; the native aligner takes "
+                                                         f"up to {longest}: use --aligner mafft"}
         first_line.setdefault(entry["target"], entry["line"])
         rows.append(row)
     usable = [r for r in rows if r["status"] == "ok"]
@@ -245,7 +255,7 @@ STAGES = [
     Stage("pages", fetch_page, inputs=("targets",), params=("fetch_settings",), map="targets", io_bound=True),
     Stage("articles", extract_article, inputs=("pages",), params=("extract_settings",), map="pages",
           io_bound=True),
-    Stage("table", make_table, inputs=("entries", "targets", "articles"), persist=False),
+    Stage("table", make_table, inputs=("entries", "targets", "articles"), params=("aligner",), persist=False),
     Stage("articles_tsv", write_table, inputs=("table", "out_dir"), persist=False),
     Stage("sequences", encode_articles, inputs=("table",), params=("normalize",), persist=False),
     Stage("distances", align_all, inputs=("sequences",), version=3,

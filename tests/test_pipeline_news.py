@@ -218,3 +218,24 @@ def test_stories_mode_splits_a_mixed_list_into_one_tree_per_story(tmp_path):
     assert harbor in stories  # all 13 pages of one story, rewordings included, in one tree
     assert all(s <= tiny or s <= harbor for s in stories)  # no story mixes the two
     assert max(int(r["size"]) for r in read_tsv(out / "forest.tsv")) == 13
+
+
+def test_an_article_too_long_for_the_native_aligner_is_listed_not_fatal(tmp_path):
+    from phylo.align.nw import max_pair_nt
+
+    longest = max_pair_nt() // 6  # characters per article
+    words = "the council met again on monday to discuss the new bridge and its budget ".split()
+    text = " ".join(words[i % len(words)] for i in range(longest // 4))
+    assert len(text) > longest
+    # two of them: together they are beyond what one alignment can hold
+    (tmp_path / "long.txt").write_text("A very long council report\n\n" + text)  # first line: the title
+    (tmp_path / "long2.txt").write_text("Its copy\n\n" + text)
+    pages = [line for line in (TINY / "urls.txt").read_text().splitlines() if line and not line.startswith("#")]
+    (tmp_path / "urls.txt").write_text("\n".join([str(TINY / p) for p in pages] + ["long.txt", "long2.txt"]) + "\n")
+    out = tmp_path / "out"
+    res = phylo("run", tmp_path / "urls.txt", "--out", out, "--no-progress")
+    assert res.returncode == 0, res.stderr
+    rows = {Path(r["url"]).name: r for r in read_tsv(out / "articles.tsv")}
+    assert rows["long.txt"]["status"] == rows["long2.txt"]["status"] == "too-long"
+    assert "--aligner mafft" in rows["long.txt"]["message"]
+    assert len(leaves(out)) == len(pages) == 4

@@ -84,6 +84,24 @@ def kernel_codes(seq: str, unit: str) -> np.ndarray:
     return codes.astype(np.int64)
 
 
+def _fits(max_nt: int, s: dict) -> bool:
+    # any path's score times B**2 must stay clear of NEG = -2**61
+    B = 1 << max(4, int(max_nt + 1).bit_length())
+    worst = max(abs(s["match"]), abs(s["mismatch"]), abs(s["gap_open"]), abs(s["gap_extend"]))
+    return (worst * (max_nt + 2) + 2) * B * B < 1 << 60
+
+
+def max_pair_nt(scoring: dict | None = None) -> int:
+    """The most nucleotides two sequences may have together to be aligned (about 262k
+    with the default scoring: the packed value must fit in an int64)."""
+    s = _scoring(scoring)
+    lo, hi = 0, 1 << 30
+    while lo < hi:  # the largest length that fits: _fits is monotone in max_nt
+        mid = (lo + hi + 1) // 2
+        lo, hi = (mid, hi) if _fits(mid, s) else (lo, mid - 1)
+    return lo
+
+
 def packing(unit: str, scoring: dict, max_nt: int) -> dict:
     """Packed kernel parameters for sequences of up to ``max_nt`` nucleotides together.
 
@@ -94,10 +112,9 @@ def packing(unit: str, scoring: dict, max_nt: int) -> dict:
     per = _PER[unit]
     B = 1 << max(4, int(max_nt + 1).bit_length())  # B > matches, B > columns
     B2 = B * B
-    worst = max(abs(s["match"]), abs(s["mismatch"]), abs(s["gap_open"]), abs(s["gap_extend"]))
-    if (worst * (max_nt + 2) + 2) * B2 >= 1 << 60:  # stay clear of NEG = -2**61
-        raise PhyloError(f"sequences too long to align together ({max_nt} nt); use --aligner mafft, "
-                         "or smaller scores (the limit shrinks with the largest score)")
+    if not _fits(max_nt, s):
+        raise PhyloError(f"sequences too long to align together ({max_nt} nt; the limit is {max_pair_nt(s)}); "
+                         "use --aligner mafft")
     # a pair of codes with eq equal nucleotides: eq*match + (per-eq)*mismatch, eq matches, per columns
     base = per * s["mismatch"] * B2 - per
     step = (s["match"] - s["mismatch"]) * B2 + B
