@@ -2,7 +2,7 @@
 
     python bench/accuracy.py [--seeds 10] [--articles 15] [--mafft-seeds 3]
 
-Each seed simulates a story (phylo.simulate: copies with trimming, rewording, additions,
+Each seed simulates a story (phylo.sim.story: copies with trimming, rewording, additions,
 reordering, rendered into five outlets' page templates), then runs the real stages:
 fetch -> extract -> encode -> distances -> tree -> lineage. Reported per method:
   source   share of articles whose inferred source (lineage.tsv) is the true parent
@@ -12,7 +12,7 @@ fetch -> extract -> encode -> distances -> tree -> lineage. Reported per method:
   groups   share of true groupings (an article with everything copied from it) in the tree
   groups~  the same with verbatim copies merged into one article
 "+ nj" rows take the source as the nearest earlier article by that distance; "+ lineage"
-rows use phylo.lineage (shared word sequences) and its tree. Methods differ in the distance (native NW per unit, MAFFT, compression distance, word
+rows use phylo.trees.lineage (shared word sequences) and its tree. Methods differ in the distance (native NW per unit, MAFFT, compression distance, word
 3-gram Jaccard) and the tree (NJ on that distance, or the lineage tree, in which ancestors
 are internal nodes). "ceiling" rows use the simulator's own texts (no extraction).
 """
@@ -33,12 +33,12 @@ from skbio import DistanceMatrix
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from phylo.encoding import encode  # noqa: E402
-from phylo.evaluate import (grouping_recall, grouping_recall_up_to_copies, source_accuracy,  # noqa: E402
+from phylo.align.encoding import encode  # noqa: E402
+from phylo.sim.scores import (grouping_recall, grouping_recall_up_to_copies, source_accuracy,  # noqa: E402
                             source_accuracy_up_to_copies, tree_neighbour_accuracy)
-from phylo.lineage import infer_sources, lineage_newick, overlap_matrices  # noqa: E402
-from phylo.simulate import simulate_story, write_story  # noqa: E402
-from phylo.trees import build_tree, root_tree, to_newick  # noqa: E402
+from phylo.trees.lineage import infer_sources, lineage_newick, overlap_matrices  # noqa: E402
+from phylo.sim.story import simulate_story, write_story  # noqa: E402
+from phylo.trees.build import build_tree, root_tree, to_newick  # noqa: E402
 from pipelines import news  # noqa: E402
 
 
@@ -99,7 +99,7 @@ def score(labels, texts, dates, truth, matrix, identity=None) -> dict[str, dict]
 
 
 def _nearest_earlier_by_distance(labels, matrix, dates):
-    from phylo.lineage import earlier_candidates
+    from phylo.trees.lineage import earlier_candidates
 
     cands = earlier_candidates(labels, dates)
     out = []

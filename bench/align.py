@@ -29,21 +29,22 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE), str(HERE.parent)]
+sys.path[:0] = [str(HERE.parent)]
 
-from simulate import lineage_scores, simulate  # noqa: E402
+from phylo.sim.scores import lineage_scores  # noqa: E402
+from phylo.sim.story import simulate_story, story_texts  # noqa: E402
 
 METHODS = ["codon-full", "codon-auto", "codon-anchor", "nt-full", "nt-auto", "nt-anchor", "mafft-auto",
            "parasail-nw", "edlib"]
-WORDS = 1450  # about 31k nt per encoded article
+PARAGRAPHS = 40  # about 31k nt per encoded article
 THREADS = 2
 MAFFT_SETS = (15,)  # MAFFT --auto takes minutes on 15 articles; 30 would take far longer
 
 
 def dataset(size: int, seed: int):
-    from phylo.encoding import encode
+    from phylo.align.encoding import encode
 
-    articles, parents = simulate(size, seed=seed, words=WORDS)
+    articles, parents = story_texts(simulate_story(size, seed=seed, paragraphs=PARAGRAPHS, profile="light"))
     return {label: encode(text) for label, text in articles.items()}, parents
 
 
@@ -275,7 +276,7 @@ def main() -> None:
             same = sum(x == y for x, y in zip(ps["scores"], nt["scores"]))
             ps["agree"] = f"same score as nt-full: {same}/{len(nt['scores'])} pairs"
     print(f"machine: {os.cpu_count()} cores, load average at end {os.getloadavg()[0]:.1f}; "
-          f"threads {THREADS}; seeds {' '.join(map(str, args.seeds))}; root {WORDS} words")
+          f"threads {THREADS}; seeds {' '.join(map(str, args.seeds))}; root {PARAGRAPHS} paragraphs")
     print(table(rows))
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1))

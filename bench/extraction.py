@@ -11,7 +11,7 @@ Each ``bench/pages/NAME.html`` has a hand-checked ``NAME.txt`` with the true art
 (paragraphs, subheadings and list items; no headline, byline, captions, pull quotes, ads,
 related links or comments). Extractors compared:
 
-  phylo         phylo.fetch + phylo.extract, as the pipeline runs them
+  phylo         phylo.web.fetch + phylo.web.extract, as the pipeline runs them
   trafilatura   plain ``trafilatura.extract(html)`` with its default settings
   readability   the ``readability-lxml`` package (a port of Arc90 Readability), if installed
 
@@ -36,8 +36,8 @@ sys.path.insert(0, str(ROOT))
 
 def phylo_text(path: Path) -> str:
     from phylo.errors import EntryError
-    from phylo.extract import extract
-    from phylo.fetch import fetch
+    from phylo.web.extract import extract
+    from phylo.web.fetch import fetch
 
     try:
         page = fetch({"kind": "file", "target": str(path), "entry": str(path), "line": 0})

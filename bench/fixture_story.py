@@ -9,8 +9,8 @@ import json
 import sys
 from pathlib import Path
 
-from phylo.evaluate import grouping_recall, source_accuracy, tree_neighbour_accuracy
-from phylo.outputs import read_tsv
+from phylo.sim.scores import grouping_recall, source_accuracy, tree_neighbour_accuracy
+from phylo.engine.files import read_tsv
 
 
 def truth_by_label(out_dir: Path, story: Path) -> dict[str, str | None]:

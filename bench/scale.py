@@ -161,13 +161,13 @@ def nearest_earlier(labels: list[str], matrix, dates: dict[str, str]) -> dict[st
 def lineage_accuracy(table: list[dict], forest: list[dict], by: str = "sources") -> float:
     """Share of copied articles whose source found in their story is the true parent.
 
-    ``by``: ``"sources"`` the forest's lineage (``phylo.lineage``, as the report shows);
+    ``by``: ``"sources"`` the forest's lineage (``phylo.trees.lineage``, as the report shows);
     ``"tree"`` the nearest earlier article along the story's NJ tree;
     ``"matrix"`` the nearest earlier article by the story's distance matrix.
     """
     import numpy as np
 
-    from phylo.trees import from_newick
+    from phylo.trees.build import from_newick
 
     dates = {r["label"]: r["published"] for r in table}
     if by == "sources":
@@ -191,18 +191,18 @@ def lineage_accuracy(table: list[dict], forest: list[dict], by: str = "sources")
 def make_executor(name: str):
     kind, workers = EXECUTORS[name]
     if kind == "dask":
-        from phylo.dask_executor import DaskExecutor
+        from phylo.engine.dask_executor import DaskExecutor
 
         return DaskExecutor(workers=workers)
-    from phylo.executors import LocalExecutor
+    from phylo.engine.executors import LocalExecutor
 
     return LocalExecutor(workers)
 
 
 def run_one(n: int, executor_name: str, seed: int = 7) -> dict:
     """Generate the corpus, run the story stages on a fresh store, and measure."""
-    from phylo.runner import run_stages
-    from phylo.store import Store
+    from phylo.engine.runner import run_stages
+    from phylo.engine.store import Store
 
     table = make_corpus(n, seed)
     executor = make_executor(executor_name)  # started before the clock: a cluster is long-lived

@@ -18,8 +18,8 @@ import time
 import numpy as np
 import torch
 
-from phylo.wavelet.models import size_models
-from phylo.wavelet.training import train_model
+from phylo.studies.wavelet.models import size_models
+from phylo.studies.wavelet.training import train_model
 
 KINDS = ["fcn", "atrous", "unet"]
 

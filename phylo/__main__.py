@@ -1,3 +1,3 @@
-from phylo.cli import main
+from phylo.cli.main import main
 
 raise SystemExit(main())

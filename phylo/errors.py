@@ -1,31 +1,29 @@
-"""The one user-facing exception type, caught in one place (phylo.cli.main)."""
+"""The exceptions phylo raises for problems a user can fix.
+
+They say what is wrong with the input, in one line, and nothing about the command
+line: ``phylo.cli.main`` maps each type to an exit status and adds the flag to change,
+so the library can be used from Python (``phylo.analyze``) with plain exceptions.
+"""
 
 
 class PhyloError(Exception):
-    """A problem the user can fix; printed as one line, ``ERROR: ...``.
+    """A problem the user can fix (a failed run, a tool that failed); exit status 1."""
 
-    ``exit_code`` is 1 for failed work (e.g. too few usable articles) and 2 for
-    usage errors (bad arguments, unreadable input files).
+
+class InputError(PhyloError, ValueError):
+    """Something wrong with an input: a file, a value, a setting; exit status 2.
+
+    ``setting`` names the parameter at fault (``"mode"``, ``"fetch.read_timeout"``) when
+    there is one, so the command line can say which option sets it.
     """
 
-    exit_code = 1
-
-    def __init__(self, message: str, exit_code: int | None = None):
+    def __init__(self, message: str, setting: str | None = None):
         super().__init__(message)
-        if exit_code is not None:
-            self.exit_code = exit_code
-
-
-class UsageError(PhyloError):
-    """Bad arguments or input files: exit status 2."""
-
-    exit_code = 2
+        self.setting = setting
 
 
 class ToolMissing(PhyloError):
-    """An external program (e.g. mafft) is not installed."""
-
-    exit_code = 2
+    """An external program (e.g. mafft) is not installed; exit status 2."""
 
 
 class EntryError(PhyloError):

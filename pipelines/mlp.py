@@ -3,18 +3,18 @@
 config -> variants (the four original scripts + ablation) -> one item per (data set,
 variant, seed, fold) -> train each item (fanned out, each stored as it finishes) ->
 summary and ablation statistics -> figures and tables in the output folder.
-The library is ``phylo.mlp``; each stage below is a thin adapter over it.
+The library is ``phylo.studies.mlp``; each stage below is a thin adapter over it.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from phylo.runner import Stage
+from phylo.engine.runner import Stage
 
 
 def make_variants(study: dict, train: dict, presets: dict) -> list[dict]:
-    from phylo.mlp.factors import make_variants as make
+    from phylo.studies.mlp.factors import make_variants as make
 
     return make(study, train, presets)
 
@@ -25,7 +25,7 @@ def make_items(variants: list[dict], study: dict) -> list[dict]:
     Items carry no variant name: two variants with the same factors train once, and
     renaming a variant retrains nothing.
     """
-    from phylo.store import digest
+    from phylo.engine.store import digest
 
     items, seen = [], set()
     for dataset in study["datasets"]:
@@ -42,20 +42,20 @@ def make_items(variants: list[dict], study: dict) -> list[dict]:
 
 
 def train_item(item: dict, device: str) -> dict:
-    from phylo.mlp.train import train_item as train
+    from phylo.studies.mlp.train import train_item as train
 
     return train(item, device)
 
 
 def summarize(variants: list[dict], runs: list, study: dict) -> dict:
-    from phylo.mlp.ablation import summarize as summarize_runs
+    from phylo.studies.mlp.ablation import summarize as summarize_runs
 
     return summarize_runs(variants, runs, study)
 
 
 def write_outputs(out_dir: str, tensorboard: str | None, variants: list[dict], runs: list, summary: dict,
                   study: dict) -> dict:
-    from phylo.mlp import report
+    from phylo.studies.mlp import report
 
     out = Path(out_dir)
     files = report.write_tables(out, summary) + report.write_figures(out, variants, runs, study["datasets"])
@@ -75,26 +75,21 @@ STAGES = [
 PACKAGES = ["numpy", "torch", "scikit-learn", "skorch", "matplotlib"]
 
 
-def resolve_device(name: str) -> str:
-    """``auto`` -> ``cuda`` when a GPU is present, else ``cpu``; results are keyed by it."""
-    import torch
+def register(parser) -> None:
+    """The mlp study reads a TOML config (INPUT) and ``--set``; it shares ``--device``/``--tensorboard``."""
+    from pipelines.options import add_study_options
 
-    from phylo.errors import UsageError
-
-    if name == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if name not in ("cpu", "cuda") or (name == "cuda" and not torch.cuda.is_available()):
-        raise UsageError(f"--device {name!r}: use auto, cpu or cuda (cuda needs a visible GPU)")
-    return name
+    add_study_options(parser)
 
 
 def main(args) -> int:
     import sys
 
-    from phylo.commands.run import make_executor
-    from phylo.config import load_config
-    from phylo.mlp.factors import DEFAULTS, check_config
-    from phylo.runner import run_pipeline
+    from phylo.engine.config import load_config
+    from phylo.engine.executors import make_executor
+    from phylo.engine.runner import run_pipeline
+    from phylo.studies.devices import resolve_device
+    from phylo.studies.mlp.factors import DEFAULTS, check_config
 
     config = load_config(DEFAULTS, args.input, args.set)
     check_config(config)
@@ -102,12 +97,12 @@ def main(args) -> int:
     out = Path(args.out)
     inputs = {"out_dir": str(out.resolve()),
               "tensorboard": str(Path(args.tensorboard).resolve()) if args.tensorboard else None}
-    result = run_pipeline("mlp", STAGES, inputs, params, out, store_dir=args.store, executor=make_executor(args),
+    result = run_pipeline("mlp", STAGES, inputs, params, out, store_dir=args.store, executor=make_executor(args.executor, args.workers, args.scheduler),
                           force=args.force, progress=False if args.no_progress else None, packages=PACKAGES)
     failures = result.failures.get("runs", [])
     for failure in failures:
         print(f"item {failure['item']} failed: {failure['status']}: {failure['message']}", file=sys.stderr)
-    from phylo.mlp.report import ablation_markdown, summary_markdown
+    from phylo.studies.mlp.report import ablation_markdown, summary_markdown
 
     tables = result.values["summary"]
     ablation = [r for r in tables["ablation"] if r["dataset"] == "all"] or tables["ablation"]  # pooled if any

@@ -6,13 +6,12 @@ library (``phylo.*``) so the runner can key, store and fan it out.
 
 from __future__ import annotations
 
-import itertools
 import os
 from pathlib import Path
 
 from phylo.errors import PhyloError
-from phylo.executors import Failure
-from phylo.runner import Stage
+from phylo.engine.executors import Failure
+from phylo.engine.runner import Stage
 
 MIN_ARTICLES = 3
 BOOTSTRAP_BLOCKS = 20  # blocks of text per sequence in a pairwise bootstrap replicate
@@ -21,7 +20,7 @@ BOOTSTRAP_BLOCKS = 20  # blocks of text per sequence in a pairwise bootstrap rep
 # --- collecting ----------------------------------------------------------------------
 
 def read_list(urls_list: str) -> list[dict]:
-    from phylo.sources import read_entries
+    from phylo.web.sources import read_entries
 
     return read_entries(urls_list)
 
@@ -49,13 +48,13 @@ def distinct_targets(entries: list[dict]) -> list:
 
 
 def fetch_page(target: dict, fetch_settings: dict) -> dict:
-    from phylo.fetch import fetch
+    from phylo.web.fetch import fetch
 
     return fetch(target, fetch_settings)
 
 
 def extract_article(page: dict, extract_settings: dict) -> dict:
-    from phylo.extract import extract
+    from phylo.web.extract import extract
 
     article = extract(page, extract_settings)
     return {**article, "final_url": page.get("final_url"), "url": page.get("url")}
@@ -68,7 +67,7 @@ def make_table(entries: list[dict], targets: list, articles: list, aligner: str 
     stopping the whole alignment (one character is at most one codon, 3 nt).
     """
     from phylo.align.nw import max_pair_nt
-    from phylo.labels import make_labels
+    from phylo.trees.labels import make_labels
 
     longest = max_pair_nt() // 2 // 3  # characters per article, so that any pair fits
 
@@ -102,7 +101,7 @@ def make_table(entries: list[dict], targets: list, articles: list, aligner: str 
 
 def write_table(table: list[dict], out_dir: str) -> str:
     """articles.tsv is written before any analysis, so failures are on disk whatever happens."""
-    from phylo.outputs import write_articles
+    from phylo.report.files import write_articles
 
     path = Path(out_dir) / "articles.tsv"
     write_articles(path, table)
@@ -113,7 +112,7 @@ def write_table(table: list[dict], out_dir: str) -> str:
 
 def encode_usable(table: list[dict], normalize: bool) -> dict[str, str]:
     """The DNA writer sequence of every usable article, by label."""
-    from phylo.encoding import encode
+    from phylo.align.encoding import encode
 
     return {r["label"]: encode(r["text"], normalize=normalize) for r in table if r["status"] == "ok"}
 
@@ -132,36 +131,15 @@ def encode_articles(table: list[dict], normalize: bool) -> dict[str, str]:
 
 def align_all(sequences: dict[str, str], aligner: str, unit: str, correction: str | None,
               mafft_strategy: str, nw_mode: str = "anchor", gaps: str = "affine") -> dict:
-    """Pairwise identities and distances (and the MSA for MAFFT) as plain data.
+    """Pairwise identities and distances (and the MSA for MAFFT): ``phylo.align.pairwise``.
 
     The distances count gaps as ``gaps`` says (``phylo.align.distances``); ``identity``
     is always matches / columns, the share of the text two articles have in common.
     """
-    import numpy as np
+    from phylo.align.pairwise import pairwise_distances
 
-    from phylo.align import distances
-
-    labels = list(sequences)
-    msa = None
-    if aligner == "mafft":
-        from phylo.align.mafft import run_mafft
-
-        msa = run_mafft(sequences, strategy=mafft_strategy)
-        msa_labels, pairs, counts = distances.msa_counts(msa)
-        assert msa_labels == labels, "MAFFT returned the sequences in another order"
-    elif aligner == "nw":
-        from phylo.align.nw import align_pairs
-
-        pairs = list(itertools.combinations(range(len(labels)), 2))
-        counts = align_pairs([sequences[label] for label in labels], pairs, unit=unit, mode=nw_mode)
-    else:
-        raise PhyloError(f"unknown aligner {aligner!r}: use nw or mafft", exit_code=2)
-    dm = distances.from_identities(labels, pairs, [distances.site_identity(c, gaps) for c in counts],
-                                   correction=correction)
-    identity = np.eye(len(labels))
-    for (i, j), c in zip(pairs, counts):
-        identity[i, j] = identity[j, i] = c["identity"]
-    return {"labels": labels, "matrix": dm.data.copy(), "identity": identity, "msa": msa}
+    return pairwise_distances(sequences, aligner=aligner, unit=unit, mode=nw_mode, strategy=mafft_strategy,
+                              gaps=gaps, correction=correction)
 
 
 def replicate_seeds(bootstrap: int) -> list[int]:
@@ -171,37 +149,30 @@ def replicate_seeds(bootstrap: int) -> list[int]:
 
 def replicate_tree(seed: int, sequences: dict[str, str], distances: dict, aligner: str, unit: str,
                    correction: str | None, method: str, nw_mode: str = "anchor", gaps: str = "affine") -> str:
-    """One bootstrap replicate's tree (see phylo.support for how each aligner resamples)."""
+    """One bootstrap replicate's tree (see phylo.trees.support for how each aligner resamples)."""
     from skbio import DistanceMatrix
 
-    from phylo.align import distances as dist_mod
-    from phylo.support import block_weights, resample_blocks, resample_columns
-    from phylo.trees import build_tree, to_newick
+    from phylo.align.pairwise import msa_distance_data, pairwise_distances
+    from phylo.trees.build import build_tree, to_newick
+    from phylo.trees.support import block_weights, resample_blocks, resample_columns
 
     labels = distances["labels"]
     if distances.get("msa"):
-        _, pairs, identities = dist_mod.msa_identities(resample_columns(distances["msa"], seed), gaps=gaps)
+        data = msa_distance_data(resample_columns(distances["msa"], seed), gaps=gaps, correction=correction)
     else:
-        from phylo.align.nw import align_pairs
-
         weights = block_weights(BOOTSTRAP_BLOCKS, seed)
-        seqs = [resample_blocks(sequences[label], weights) for label in labels]
-        pairs = list(itertools.combinations(range(len(labels)), 2))
-        identities = [dist_mod.site_identity(r, gaps)
-                      for r in align_pairs(seqs, pairs, unit=unit, threads=1, mode=nw_mode)]
-    dm = dist_mod.from_identities(labels, pairs, identities, correction=correction)
-    return to_newick(build_tree(DistanceMatrix(dm.data, labels), method))
+        resampled = {label: resample_blocks(sequences[label], weights) for label in labels}
+        data = pairwise_distances(resampled, aligner="nw", unit=unit, mode=nw_mode, threads=1, gaps=gaps,
+                                  correction=correction)
+    return to_newick(build_tree(DistanceMatrix(data["matrix"], labels), method))
 
 
 def make_tree(distances: dict, table: list[dict], replicates: list, method: str, root: str) -> dict:
-    from skbio import DistanceMatrix
+    from phylo.trees.build import rooted_tree, to_newick
+    from phylo.trees.support import add_support
 
-    from phylo.support import add_support
-    from phylo.trees import build_tree, root_tree, to_newick
-
-    dm = DistanceMatrix(distances["matrix"], distances["labels"])
     dates = {r["label"]: r.get("published") for r in table if r.get("label")} if root == "date" else {}
-    tree, rooting = root_tree(build_tree(dm, method), dates)
+    tree, rooting = rooted_tree(distances["labels"], distances["matrix"], dates, method)
     done = [r for r in replicates if isinstance(r, str)]
     if done:
         tree = add_support(tree, done)
@@ -209,14 +180,10 @@ def make_tree(distances: dict, table: list[dict], replicates: list, method: str,
 
 
 def infer_lineage(table: list[dict], distances: dict) -> list[dict]:
-    """Each article's likely source among earlier articles (see phylo.lineage)."""
-    from phylo.lineage import infer_sources
+    """Each article's likely source among earlier articles (``phylo.trees.lineage``)."""
+    from phylo.trees.lineage import table_lineage
 
-    rows = {r["label"]: r for r in table if r.get("label")}
-    labels = distances["labels"]
-    return infer_sources(labels, [rows[label]["text"] for label in labels],
-                         {label: rows[label].get("published") for label in labels},
-                         identity=distances["identity"])
+    return table_lineage(table, distances)
 
 
 def write_outputs(out_dir: str, table: list[dict], sequences: dict, distances: dict, tree: dict,
@@ -225,10 +192,11 @@ def write_outputs(out_dir: str, table: list[dict], sequences: dict, distances: d
     from skbio import DistanceMatrix
 
     from phylo.align.distances import write_phylip, write_tsv
-    from phylo.draw import draw_lineage, draw_tree
-    from phylo.lineage import lineage_newick
-    from phylo.outputs import LINEAGE_COLUMNS, atomic_write, fasta_text, tsv_text
-    from phylo.report import write_report
+    from phylo.report.draw import draw_lineage, draw_tree
+    from phylo.trees.lineage import lineage_newick
+    from phylo.report.files import LINEAGE_COLUMNS, fasta_text
+    from phylo.engine.files import atomic_write, tsv_text
+    from phylo.report.html import write_report
 
     out = Path(out_dir)
     dm = DistanceMatrix(distances["matrix"], distances["labels"])
@@ -272,16 +240,17 @@ STAGES = [
 
 def write_story_outputs(out_dir: str, sequences: dict, forest: list[dict]) -> dict:
     """--stories mode: forest.tsv, forest.json, stories/*.nwk and sequences.fasta."""
-    from phylo.forest import write_forest
-    from phylo.outputs import atomic_write, fasta_text
+    from phylo.trees.forest import write_forest
+    from phylo.engine.files import atomic_write
+    from phylo.report.files import fasta_text
 
     atomic_write(Path(out_dir) / "sequences.fasta", fasta_text(sequences))
     return write_forest(out_dir, forest)
 
 
 def story_analysis_stages() -> list[Stage]:
-    """From the article table to a forest: group by shared text, align only those pairs (phylo.forest)."""
-    from phylo import forest
+    """From the article table to a forest: group by shared text, align only those pairs (phylo.trees.forest)."""
+    from phylo.trees import forest
 
     return [
         Stage("sequences", encode_usable, inputs=("table",), params=("normalize",), persist=False),
@@ -304,7 +273,7 @@ def story_stages() -> list[Stage]:
 
 
 def _story_params() -> dict:
-    from phylo.grouping import STORY_K, STORY_THRESHOLD
+    from phylo.trees.grouping import STORY_K, STORY_THRESHOLD
 
     return {"num_perm": 128, "shingle_k": STORY_K, "story_threshold": STORY_THRESHOLD, "per_article": 8,
             "chunk_size": 64}
@@ -315,14 +284,54 @@ STORY_PARAMS = _story_params()
 PACKAGES = ["numpy", "numba", "scikit-bio", "biopython", "trafilatura", "requests", "ete3"]
 
 
+# --- command line ------------------------------------------------------------------------
+
+def register(parser) -> None:
+    """The news pipeline's options on ``phylo run`` (its INPUT is a urls.txt)."""
+    news = parser.add_argument_group("news pipeline")
+    news.add_argument("--stories", action="store_true",
+                      help="a corpus of many stories: group articles that share text, align only those pairs, "
+                           "and build one tree per story (forest.tsv, stories/*.nwk)")
+    news.add_argument("--aligner", choices=["nw", "mafft"], default="nw")
+    news.add_argument("--unit", choices=["codon", "nt"], default="codon",
+                      help="native aligner unit: one codon per character (default) or nucleotides")
+    news.add_argument("--nw-mode", choices=["full", "auto", "anchor"], default="anchor",
+                      help="native aligner: anchor (default: exact shared stretches fixed, the rest aligned "
+                           "between them; ~25x faster than full DP on long copies and closer to the true "
+                           "lineage, see docs/align.md), full (best score over every cell), auto (checked band)")
+    news.add_argument("--gaps", choices=["affine", "runs", "columns"], default="affine",
+                      help="tree distances: a gap run (an inserted or deleted passage) counts as one "
+                           "difference plus one per 15 nt (affine, default), as one difference (runs), or "
+                           "every gap column counts (columns)")
+    news.add_argument("--correction", choices=["jc", "none"], default="jc",
+                      help="distance correction: Jukes-Cantor (default) or plain p-distance")
+    news.add_argument("--method", choices=["nj", "upgma"], default="nj", help="tree method")
+    news.add_argument("--root", choices=["date", "midpoint"], default="date",
+                      help="root at the earliest-dated article (default) or at the midpoint")
+    news.add_argument("--bootstrap", type=int, default=0, metavar="N",
+                      help="branch support from N resampled replicates (0: none)")
+    news.add_argument("--normalize", action="store_true",
+                      help="fold accents and whitespace before encoding instead of dropping them")
+    news.add_argument("--mafft-strategy", default="auto", help="MAFFT strategy (auto, fftns2, linsi, ...)")
+    news.add_argument("--timeout", type=float, help="per-request read timeout in seconds")
+    news.add_argument("--rate", type=float, help="requests per second to one host (default 1; 0 = no limit)")
+    news.add_argument("--ignore-robots", action="store_true", help="fetch even where robots.txt disallows")
+    news.add_argument("--cache-dir", help="keep fetched pages here for reuse across runs")
+    news.add_argument("--refresh", action="store_true", help="refetch pages even if cached")
+
+
 def params_from_args(args) -> dict:
     """The run parameters (they key the stored results) from ``phylo run`` options.
 
-    Fetch and extract settings: the built-in defaults, then ``--set fetch.KEY=VALUE`` /
-    ``--set extract.KEY=VALUE``, then the dedicated flags (--timeout, --rate, ...).
+    Fetch and extract settings: the built-in defaults (``phylo/web/settings.toml``), then
+    ``--set fetch.KEY=VALUE`` / ``--set extract.KEY=VALUE``, then the dedicated flags
+    (--timeout, --rate, ...).
     """
-    from phylo.commands.extract import load_settings
+    from phylo.errors import InputError
+    from phylo.web.settings import load as load_settings
 
+    if args.bootstrap < 0:
+        raise InputError("--bootstrap must be 0 or more")
     settings = load_settings(None, args.set)
     fetch_settings = settings["fetch"]
     if args.ignore_robots:
@@ -352,21 +361,23 @@ def params_from_args(args) -> dict:
 
 
 def main(args) -> int:
+    """``phylo run`` for news: run the stages into ``--out``, print the tree and what was left out."""
     import sys
 
-    from phylo.commands.run import make_executor
-    from phylo.errors import UsageError
-    from phylo.runner import run_pipeline
-    from phylo.trees import ascii_tree
+    from phylo.engine.executors import make_executor
+    from phylo.engine.runner import run_pipeline
+    from phylo.errors import InputError
+    from phylo.trees.build import ascii_tree
 
     if not args.input:
-        raise UsageError("phylo run needs a urls.txt (one URL or local file a line)")
+        raise InputError("phylo run needs a urls.txt (one URL or local file a line)")
     out = Path(args.out)
     stages, params = (story_stages(), params_from_args(args) | STORY_PARAMS) if args.stories else \
         (STAGES, params_from_args(args))
     result = run_pipeline(
         "news", stages, {"urls_list": str(Path(args.input).resolve()), "out_dir": str(out.resolve())},
-        params, out, store_dir=args.store, executor=make_executor(args), force=args.force,
+        params, out, store_dir=args.store, executor=make_executor(args.executor, args.workers, args.scheduler),
+        force=args.force,
         progress=False if args.no_progress else None, packages=PACKAGES,
     )
     table = result.values["table"]
@@ -375,7 +386,7 @@ def main(args) -> int:
         print(f"left out: line {row['line']}: {row['url']}: {row['status']}: {row['message']}", file=sys.stderr)
     used = len(table) - len(failed)
     if args.stories:
-        from phylo.forest import forest_summary
+        from phylo.trees.forest import forest_summary
 
         summary = forest_summary(result.values["forest"])
         for row in summary[:20]:

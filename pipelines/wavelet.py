@@ -3,7 +3,7 @@
 Train a fully convolutional net, an atrous net and a U-Net (optionally a U-Net without
 its skips) on EM tiles, then measure where the information of their outputs on other
 EM tiles lives: the normalised power per level of a db1 wavelet decomposition. Each
-stage below is a thin adapter over ``phylo.wavelet``; training fans out, one model per
+stage below is a thin adapter over ``phylo.studies.wavelet``; training fans out, one model per
 item, and resumes from checkpoints in the store folder.
 """
 
@@ -13,29 +13,9 @@ import multiprocessing
 import sys
 from pathlib import Path
 
-from phylo.errors import UsageError
-from phylo.executors import Failure
-from phylo.runner import Stage
-
-EM = "../shared/data/em"  # the real data, relative to the project root (see its README.md)
-
-# Paths are relative to the folder phylo runs in. The defaults are the study's full run.
-DEFAULTS = {
-    "mode": "autoencoder",  # or "segmentation": predict the masks, report Dice / IoU
-    "unet_noskip": False,  # also train the U-Net with its skip connections removed
-    "data": {
-        "train": [f"{EM}/isbi2012/train/image"],
-        "train_masks": [],  # segmentation mode: masks paired with `train` slice by slice
-        "test": [f"{EM}/epfl/test/slices", f"{EM}/epfl/train/slices"],
-        "test_masks": [],
-        "tile": 256,
-        "test_tiles": 100,
-        "seed": 0,  # where the test tiles are cut
-    },
-    "model": {"params": 120_000, "depth": 3},  # weight budget of every model; poolings
-    "train": {"steps": 2000, "batch": 16, "lr": 1e-3, "seed": 0, "checkpoint_every": 100, "augment": True},
-    "analysis": {"levels": 0},  # wavelet levels; 0 = as deep as the tile allows (8 for 256)
-}
+from phylo.errors import InputError
+from phylo.engine.executors import Failure
+from phylo.engine.runner import Stage
 
 PACKAGES = ["numpy", "torch", "PyWavelets", "scikit-image", "tifffile", "matplotlib"]
 
@@ -56,17 +36,17 @@ def _one_thread_in_workers() -> None:
 
 def _load(files: list, mask_files: list, tile: int) -> tuple[list, list | None]:
     """The slices (and masks) of ``[path, size, mtime]`` file lists, checked against the tile size."""
-    from phylo.wavelet.images import read_masks, read_slices
+    from phylo.studies.wavelet.images import read_masks, read_slices
 
     images = []
     for path, *_ in files:
         slices = read_slices(path)
         if any(min(s.shape) < tile for s in slices):
-            raise UsageError(f"{path}: smaller than the {tile}-pixel tile; lower data.tile or use larger images")
+            raise InputError(f"{path}: smaller than the {tile}-pixel tile; lower data.tile or use larger images")
         images += slices
     masks = read_masks([f[0] for f in mask_files]) if mask_files else None
     if masks is not None and [m.shape for m in masks] != [i.shape for i in images]:
-        raise UsageError(f"{len(masks)} mask slices do not pair with {len(images)} image slices of the same "
+        raise InputError(f"{len(masks)} mask slices do not pair with {len(images)} image slices of the same "
                          f"sizes; give one mask per slice, in the same order")
     return images, masks
 
@@ -74,8 +54,8 @@ def _load(files: list, mask_files: list, tile: int) -> tuple[list, list | None]:
 def train_one(model: dict, train_files: list, train_mask_files: list, checkpoint_dir: str, train: dict,
               tile: int, mode: str, device: str) -> dict:
     """Train one model; its checkpoint is named by everything that shapes the training but ``steps``."""
-    from phylo.store import digest
-    from phylo.wavelet.training import train_model
+    from phylo.engine.store import digest
+    from phylo.studies.wavelet.training import train_model
 
     _one_thread_in_workers()
     images, masks = _load(train_files, train_mask_files, tile)
@@ -86,21 +66,21 @@ def train_one(model: dict, train_files: list, train_mask_files: list, checkpoint
 
 
 def cut_test_tiles(test_files: list, test_mask_files: list, tile: int, test_tiles: int, tile_seed: int) -> dict:
-    from phylo.wavelet.tiles import fixed_tiles
+    from phylo.studies.wavelet.tiles import fixed_tiles
 
     images, masks = _load(test_files, test_mask_files, tile)
     return fixed_tiles(images, masks, tile, test_tiles, tile_seed)
 
 
 def evaluate_one(trained: dict, tiles: dict, mode: str, levels: int, device: str) -> dict:
-    from phylo.wavelet.evaluate import evaluate
+    from phylo.studies.wavelet.evaluate import evaluate
 
     _one_thread_in_workers()
     return evaluate(trained, tiles, mode, levels, device)
 
 
 def reference_powers(tiles: dict, mode: str, levels: int) -> dict:
-    from phylo.wavelet.evaluate import reference
+    from phylo.studies.wavelet.evaluate import reference
 
     return reference(tiles, mode, levels)
 
@@ -108,8 +88,8 @@ def reference_powers(tiles: dict, mode: str, levels: int) -> dict:
 def write_outputs(out_dir: str, tensorboard: str | None, trained: list, evaluated: list, reference: dict,
                   tiles: dict, levels: int) -> dict:
     """Table, figures and final weights of the models that trained; returns the table rows."""
-    from phylo.wavelet import figures, tables
-    from phylo.wavelet.training import save_checkpoint
+    from phylo.studies.wavelet import figures, tables
+    from phylo.studies.wavelet.training import save_checkpoint
 
     out = Path(out_dir)
     done = [t for t in trained if not isinstance(t, Failure)]
@@ -153,52 +133,23 @@ STAGES = [
 
 # --- command line -----------------------------------------------------------------------
 
-def settings(config: dict) -> dict:
-    """Check a loaded config and turn it into the run's parameters (plain values)."""
-    from phylo.wavelet.models import size_models
-    from phylo.wavelet.spectra import max_level
+def register(parser) -> None:
+    """The wavelet study reads a TOML config (INPUT) and ``--set``; it shares ``--device``/``--tensorboard``."""
+    from pipelines.options import add_study_options
 
-    mode, data, tile = config["mode"], config["data"], config["data"]["tile"]
-    if mode not in ("autoencoder", "segmentation"):
-        raise UsageError(f"mode = {mode!r}: use autoencoder or segmentation")
-    depth = config["model"]["depth"]
-    if tile < 2 ** depth or tile & (tile - 1):
-        raise UsageError(f"data.tile = {tile}: use a power of two of at least {2 ** depth} (2**model.depth)")
-    levels = config["analysis"]["levels"] or max_level(tile)
-    if not 1 <= levels <= max_level(tile):
-        raise UsageError(f"analysis.levels = {levels}: use 1 to {max_level(tile)} for {tile}-pixel tiles (0 = all)")
-    if mode == "segmentation" and not (data["train_masks"] and data["test_masks"]):
-        raise UsageError("segmentation mode needs data.train_masks and data.test_masks (folders of mask images)")
-    train = config["train"]
-    if train["steps"] < 1 or train["batch"] < 1 or train["checkpoint_every"] < 1 or data["test_tiles"] < 1:
-        raise UsageError("train.steps, train.batch, train.checkpoint_every and data.test_tiles must be at least 1")
-    kinds = ["fcn", "atrous", "unet"] + (["unet_noskip"] if config["unet_noskip"] else [])
-    try:
-        models = size_models(kinds, config["model"]["params"], depth)
-    except ValueError as exc:
-        raise UsageError(f"model.params = {config['model']['params']}: {exc}")
-    return {"mode": mode, "tile": tile, "levels": levels, "test_tiles": data["test_tiles"],
-            "tile_seed": data["seed"], "train": train, "models": models}
-
-
-def _device(name: str) -> str:
-    import torch
-
-    if name == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise UsageError(f"--device {name}: no CUDA GPU here; use --device cpu or auto")
-    return name
+    add_study_options(parser)
 
 
 def main(args) -> int:
-    from phylo.commands.run import make_executor
-    from phylo.config import load_config
-    from phylo.runner import run_pipeline
-    from phylo.wavelet.images import file_stamps, find_images
+    from phylo.engine.config import load_config
+    from phylo.engine.executors import make_executor
+    from phylo.engine.runner import run_pipeline
+    from phylo.studies.devices import resolve_device
+    from phylo.studies.wavelet.config import DEFAULTS, run_settings
+    from phylo.studies.wavelet.images import file_stamps, find_images
 
     config = load_config(DEFAULTS, args.input, args.set)
-    run = settings(config)
+    run = run_settings(config)
     data = config["data"]
     files = {}
     for name in ("train", "train_masks", "test", "test_masks"):  # images are required, masks optional
@@ -208,7 +159,7 @@ def main(args) -> int:
         try:
             import torch.utils.tensorboard  # noqa: F401
         except ImportError:
-            raise UsageError("--tensorboard needs the tensorboard package: pip install tensorboard")
+            raise InputError("--tensorboard needs the tensorboard package: pip install tensorboard")
     models = run.pop("models")
     out = Path(args.out)
     store = Path(args.store) if args.store else out / ".phylo" / "store"
@@ -221,12 +172,12 @@ def main(args) -> int:
         "out_dir": str(out.resolve()),
         "tensorboard": str(Path(args.tensorboard).resolve()) if args.tensorboard else None,
     }
-    params = {**run, "device": _device(args.device)}
+    params = {**run, "device": resolve_device(args.device)}
     budget = config["model"]["params"]
     counts = ", ".join(f"{m['name']} {m['params']:,}" for m in models)
     print(f"weights per model (budget {budget:,}, within 2%): {counts}", file=sys.stderr)
     extra = {"config": config, "models": models, "weights": {m["name"]: m["params"] for m in models}}
-    result = run_pipeline("wavelet", STAGES, inputs, params, out, store_dir=store, executor=make_executor(args),
+    result = run_pipeline("wavelet", STAGES, inputs, params, out, store_dir=store, executor=make_executor(args.executor, args.workers, args.scheduler),
                           force=args.force, progress=False if args.no_progress else None, packages=PACKAGES,
                           extra=extra)
     failed = [(m["name"], r) for m, r in zip(models, result.values["evaluated"]) if isinstance(r, Failure)]

@@ -41,8 +41,8 @@ def fetch_settings():
 @pytest.fixture(autouse=True)
 def _fresh_fetch_state():
     """Ports are reused between tests: forget robots.txt files and host gates of earlier ones."""
-    from phylo import fetch
+    from phylo.web.politeness import reset_state
 
-    fetch.reset_state()
+    reset_state()
     yield
-    fetch.reset_state()
+    reset_state()

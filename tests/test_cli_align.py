@@ -64,7 +64,7 @@ def test_align_counts_gap_runs_or_columns_as_asked(tmp_path, fasta):
     # "copy" adds one word ("the "): one gap run of 12 nt. Counting runs, the p-distance is
     # that run as one differing site; affine adds 12/15 of a site; columns: all 12 differ.
     from phylo.align.nw import align_pair
-    from phylo.encoding import encode
+    from phylo.align.encoding import encode
 
     r = align_pair(encode(ARTICLES["orig"]), encode(ARTICLES["copy"]))
     assert r["gap_runs"] == 1 and r["columns"] - r["pairs"] == 12

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from phylo.dask_executor import DaskExecutor
+from phylo.engine.dask_executor import DaskExecutor
 from phylo.errors import EntryError  # noqa: E402
-from phylo.executors import Failure, LocalExecutor, SerialExecutor  # noqa: E402
-from phylo.runner import Stage, run_stages  # noqa: E402
-from phylo.store import Store  # noqa: E402
+from phylo.engine.executors import Failure, LocalExecutor, SerialExecutor  # noqa: E402
+from phylo.engine.runner import Stage, run_stages  # noqa: E402
+from phylo.engine.store import Store  # noqa: E402
 
 # Stage functions live at module level so worker processes can import them.
 

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 from skbio import DistanceMatrix
 
-from phylo.align.distances import (JC_MAX, from_identities, from_msa, identity_to_distance, msa_counts,
-                                   msa_identities, site_identity, write_phylip, write_tsv)
-from phylo.errors import PhyloError, UsageError
+from phylo.align.distances import (JC_MAX, from_identities, identity_to_distance, msa_counts, site_identity,
+                                   write_phylip, write_tsv)
+from phylo.align.pairwise import msa_distance_data
+from phylo.errors import PhyloError, InputError
 
 
 def test_p_and_jukes_cantor():
@@ -23,7 +24,7 @@ def test_jukes_cantor_saturation_is_capped():
     assert identity_to_distance(0.25, "jc") == pytest.approx(JC_MAX)  # p = 3/4: undefined
     assert identity_to_distance(0.0, "jc") == pytest.approx(JC_MAX)
     assert np.isfinite(identity_to_distance(np.array([0.0, 0.1, 0.9]), "jc")).all()
-    with pytest.raises(UsageError):
+    with pytest.raises(InputError):
         identity_to_distance(0.5, "k2p")
 
 
@@ -37,12 +38,13 @@ def test_from_identities():
 
 def test_msa_ignores_columns_gapped_in_both():
     msa = {"a": "AC-GT", "b": "AC-GA", "c": "A--GT"}
-    labels, pairs, ident = msa_identities(msa, gaps="columns")
+    labels, pairs, counts = msa_counts(msa)
+    ident = [site_identity(c, "columns") for c in counts]
     # a/b: 4 columns (col 3 is gap in both), 3 matches; a/c: 4 columns, 3 matches
     assert dict(zip(pairs, ident)) == {(0, 1): 0.75, (0, 2): 0.75, (1, 2): 0.5}
-    assert from_msa(msa, gaps="columns")["a", "b"] == pytest.approx(0.25)
+    assert msa_distance_data(msa, gaps="columns", correction=None)["matrix"][0, 1] == pytest.approx(0.25)
     with pytest.raises(PhyloError):
-        from_msa({"a": "ACG", "b": "AC"})
+        msa_distance_data({"a": "ACG", "b": "AC"})
 
 
 def test_msa_counts_gap_runs_per_pair():
@@ -56,9 +58,9 @@ def test_msa_counts_gap_runs_per_pair():
     assert (ac["columns"], ac["pairs"], ac["matches"], ac["gap_runs"]) == (6, 5, 4, 1)
     assert ab["identity"] == pytest.approx(3 / 6)
     # runs: each gap run is one differing site; affine: plus one per 15 gap columns
-    _, _, ident = msa_identities(msa, gaps="runs")
+    ident = [site_identity(c, "runs") for c in counts]
     assert ident[0] == pytest.approx(3 / 5) and ident[1] == pytest.approx(4 / 6)
-    _, _, ident = msa_identities(msa)
+    ident = [site_identity(c) for c in counts]
     assert ident[0] == pytest.approx(3 / (3 + 2 + 3 / 15)) and ident[1] == pytest.approx(4 / (5 + 1 + 1 / 15))
 
 
@@ -73,9 +75,9 @@ def test_site_identity_counts_gaps_as_asked():
     assert site_identity(counts, "columns") == pytest.approx(95 / 300)
     assert site_identity(counts, "runs") == pytest.approx(95 / 102)
     assert site_identity(counts) == pytest.approx(95 / (102 + 200 / 15))
-    with pytest.raises(UsageError, match="gap counting"):
+    with pytest.raises(InputError, match="gap counting"):
         site_identity(counts, "blocks")
-    with pytest.raises(UsageError, match="linear gap"):
+    with pytest.raises(InputError, match="linear gap"):
         site_identity(dict(counts, gap_runs=None))
 
 

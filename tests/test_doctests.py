@@ -5,8 +5,9 @@ import importlib
 
 import pytest
 
-MODULES = ["phylo.align.nw", "phylo.align.distances", "phylo.align.mafft", "phylo.grouping",
-           "phylo.monitor.sources", "phylo.mlp.schedule", "phylo.encoding"]
+MODULES = ["phylo.align.nw", "phylo.align.distances", "phylo.align.mafft", "phylo.trees.grouping",
+           "phylo.trees.shingles", "phylo.trees.dates", "phylo.monitor.sources", "phylo.studies.mlp.schedule",
+           "phylo.align.encoding"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from phylo.encoding import CHARS, TABLE, decode, encode, normalize_text, to_codes
+from phylo.align.encoding import CHARS, TABLE, decode, encode, normalize_text, to_codes
 
 UNUSED = "AAA AAC AAG AAT CAG CCA CCC CCG CCT CGA CGG CTT GAA GCC GGA GGC GGG GGT GTT TCC TGG TTA TTC TTT".split()
 

@@ -1,4 +1,4 @@
-"""phylo.extract on realistic pages written here: boilerplate around a story, metadata in many forms."""
+"""phylo.web.extract on realistic pages written here: boilerplate around a story, metadata in many forms."""
 
 import json
 import os
@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from phylo.errors import EntryError
-from phylo.extract import extract, iso_date, largest_text_block
+from phylo.web.extract import extract, largest_text_block
+from phylo.trees.dates import iso_date
 
 STORY = [
     "The Harbour Bridge reopened to traffic on Tuesday morning after nine days of emergency repairs, "
@@ -229,10 +230,11 @@ def test_command_settings_file(tmp_path):
     assert phylo("extract", "--settings", str(settings), str(path)).returncode == 0
 
 
-def test_shipped_settings_file_matches_the_defaults():
-    from phylo import extract as extract_module
-    from phylo import fetch
-    from phylo.commands.extract import load_settings
+def test_a_copy_of_the_shipped_settings_file_loads_as_the_defaults(tmp_path):
+    from phylo.web.settings import FETCH_DEFAULTS, load
 
-    shipped = load_settings(str(ROOT / "phylo" / "settings" / "fetch.toml"))
-    assert shipped == {"fetch": fetch.DEFAULT_SETTINGS, "extract": extract_module.DEFAULT_SETTINGS}
+    mine = tmp_path / "mine.toml"
+    mine.write_text((ROOT / "phylo" / "web" / "settings.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    assert load(str(mine)) == load()
+    assert load()["fetch"] == FETCH_DEFAULTS and FETCH_DEFAULTS["cache_dir"] is None
+    assert load(None, ["fetch.connect_timeout=5"])["fetch"]["connect_timeout"] == 5

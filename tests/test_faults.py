@@ -13,8 +13,8 @@ from pathlib import Path
 
 from webserver import Response
 
-from phylo.outputs import read_tsv
-from phylo.trees import from_newick
+from phylo.engine.files import read_tsv
+from phylo.trees.build import from_newick
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "fixtures" / "tiny" / "pages"

@@ -1,4 +1,4 @@
-"""phylo.fetch against a real HTTP server on 127.0.0.1 (tests/webserver.py)."""
+"""phylo.web.fetch against a real HTTP server on 127.0.0.1 (tests/webserver.py)."""
 
 import socket
 import threading
@@ -8,7 +8,8 @@ import pytest
 from webserver import Response
 
 from phylo.errors import EntryError
-from phylo.fetch import DEFAULT_SETTINGS, fetch
+from phylo.web.fetch import fetch
+from phylo.web.settings import FETCH_DEFAULTS as DEFAULT_SETTINGS
 
 PAGE = "<html><head><title>T</title></head><body><p>Hello, harbour.</p></body></html>"
 

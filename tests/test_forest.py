@@ -1,4 +1,4 @@
-"""Stories and per-story trees from candidate pairs only (phylo.forest)."""
+"""Stories and per-story trees from candidate pairs only (phylo.trees.forest)."""
 
 import json
 import math
@@ -7,9 +7,9 @@ import random
 import numpy as np
 import pytest
 
-from phylo import forest as F
-from phylo.encoding import encode
-from phylo.trees import from_newick
+from phylo.trees import forest as F
+from phylo.align.encoding import encode
+from phylo.trees.build import from_newick, rooted_tree, to_newick
 
 SYLLABLES = [c + v for c in "bdfgklmnprstvz" for v in "aeiou"]
 
@@ -82,24 +82,24 @@ def test_forest_is_deterministic():
     assert run_chain(rows)[0] == run_chain(list(reversed(rows)))[0]
 
 
-def test_story_distances_bound_unaligned_pairs_by_the_shortest_path():
+def test_bounded_distances_bound_unaligned_pairs_by_the_shortest_path():
     aligned = {("a", "b"): 0.1, ("b", "c"): 0.2}
-    p = F.story_distances(["a", "b", "c", "d"], aligned, correction=None)
+    p = F.bounded_distances(["a", "b", "c", "d"], aligned, correction=None)
     assert p[0, 1] == pytest.approx(0.1) and p[1, 2] == pytest.approx(0.2)
     assert p[0, 2] == pytest.approx(0.3)  # a-c never aligned: at most a-b + b-c
     assert p[0, 3] == F.P_MAX  # d is joined to nothing aligned
     assert np.allclose(p, p.T) and np.all(np.diag(p) == 0)
-    jc = F.story_distances(["a", "b", "c"], aligned, correction="jc")
+    jc = F.bounded_distances(["a", "b", "c"], aligned, correction="jc")
     assert jc[0, 2] == pytest.approx(-0.75 * math.log(1 - 4 * 0.3 / 3))
-    assert F.story_distances(["a", "b"], {("a", "b"): 0.0}, None)[0, 1] == 0.0
+    assert F.bounded_distances(["a", "b"], {("a", "b"): 0.0}, None)[0, 1] == 0.0
 
 
 def test_small_stories_get_simple_trees():
-    one = F.story_tree(["x"], np.zeros((1, 1)), {})
-    assert one["newick"] == "x;"
-    two = F.story_tree(["x", "y"], np.array([[0, 0.4], [0.4, 0]]), {})
-    assert sorted(t.name for t in from_newick(two["newick"]).tips()) == ["x", "y"]
-    assert from_newick(two["newick"]).find("x").length == pytest.approx(0.2)
+    one, how = rooted_tree(["x"], np.zeros((1, 1)), {})
+    assert to_newick(one) == "x;" and how == "single article"
+    two, _ = rooted_tree(["x", "y"], np.array([[0, 0.4], [0.4, 0]]), {})
+    assert sorted(t.name for t in two.tips()) == ["x", "y"]
+    assert two.find("x").length == pytest.approx(0.2)
 
 
 def test_chunks_carry_their_sequences():
@@ -113,7 +113,7 @@ def test_chunks_carry_their_sequences():
 
 
 def test_flatten_aligned_counts_gaps_as_asked():
-    from phylo.executors import Failure
+    from phylo.engine.executors import Failure
 
     pair = {"a": "y", "b": "x", "identity": 0.5, "matches": 90, "columns": 180, "pairs": 100, "gap_runs": 2}
     aligned = [[pair], Failure("error", "boom")]

@@ -6,7 +6,8 @@ import random
 import numpy as np
 import pytest
 
-from phylo.grouping import LSHIndex, candidate_pairs, group, is_empty, shingles, signature, similarity
+from phylo.trees.grouping import LSHIndex, candidate_pairs, group, is_empty, signature, similarity
+from phylo.trees.shingles import shingles
 
 WORDS = ("council budget river school mayor police storm harbour election court market train "
          "hospital festival museum airport bridge farmers teachers nurses strike vote report "

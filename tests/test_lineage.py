@@ -2,10 +2,10 @@
 
 import random
 
-from phylo.evaluate import grouping_recall, source_accuracy, source_accuracy_up_to_copies, true_groupings
-from phylo.lineage import earlier_candidates, infer_sources, lineage_newick
-from phylo.simulate import simulate_story
-from phylo.trees import from_newick
+from phylo.sim.scores import grouping_recall, source_accuracy, source_accuracy_up_to_copies, true_groupings
+from phylo.trees.lineage import earlier_candidates, infer_sources, lineage_newick
+from phylo.sim.story import simulate_story
+from phylo.trees.build import from_newick
 
 
 def words(seed, n=300):
@@ -104,7 +104,7 @@ def test_lineage_recovers_most_sources_of_a_simulated_story():
 
 
 def test_grouping_recall_up_to_copies_merges_verbatim_twins():
-    from phylo.evaluate import grouping_recall_up_to_copies, twin_classes
+    from phylo.sim.scores import grouping_recall_up_to_copies, twin_classes
 
     truth = {"r": None, "t": "r", "x": "t", "z": "x", "y": "r"}
     texts = {"r": "A", "t": "A", "x": "B", "z": "D", "y": "C"}

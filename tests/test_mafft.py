@@ -1,12 +1,12 @@
-"""MAFFT: the exact argument list, a real run, and the error paths of phylo.external."""
+"""MAFFT: the exact argument list, a real run, and the error paths of phylo.engine.external."""
 
 import os
 
 import pytest
 
 from phylo.align.mafft import mafft_command, run_mafft
-from phylo.encoding import encode
-from phylo.errors import PhyloError, ToolMissing, UsageError
+from phylo.align.encoding import encode
+from phylo.errors import PhyloError, ToolMissing, InputError
 
 
 SEQS = {
@@ -28,7 +28,7 @@ def test_threads_default_to_cpu_count():
 
 
 def test_unknown_strategy():
-    with pytest.raises(UsageError, match="unknown MAFFT strategy"):
+    with pytest.raises(InputError, match="unknown MAFFT strategy"):
         mafft_command("x.fa", strategy="fastest")
 
 

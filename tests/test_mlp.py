@@ -13,11 +13,11 @@ import pytest
 
 import torch
 
-from phylo.mlp import ablation, factors, models, schedule, scoring
-from phylo.mlp.factors import DEFAULTS, make_variants, preset_factors  # noqa: E402
-from phylo.mlp.fit import train_fit  # noqa: E402
-from phylo.mlp.loop import train_loop  # noqa: E402
-from phylo.mlp.train import prepare, train_item  # noqa: E402
+from phylo.studies.mlp import ablation, factors, models, schedule, scoring
+from phylo.studies.mlp.factors import DEFAULTS, make_variants, preset_factors  # noqa: E402
+from phylo.studies.mlp.fit import train_fit  # noqa: E402
+from phylo.studies.mlp.loop import train_loop  # noqa: E402
+from phylo.studies.mlp.train import prepare, train_item  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "fixtures" / "mlp" / "tiny.toml"
@@ -258,7 +258,7 @@ def test_effects_are_paired_differences_with_an_interval():
 
 
 def test_tensorboard_event_files(tmp_path):
-    from phylo.mlp.report import write_tensorboard
+    from phylo.studies.mlp.report import write_tensorboard
 
     f = variant(steps=4)
     run = {"dataset": "iris", "seed": 0, "fold": 0, "factors": f, "curve": np.array([[2, 0.5, 0.4], [4, 0.7, 0.6]])}

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from phylo.cli import main
+from phylo.cli.main import main
 from phylo.monitor import config as monitor_config
 from phylo.monitor import db
 from phylo.monitor.lock import run_lock
@@ -316,7 +316,7 @@ def snapshot(database) -> dict:
         "items": sorted(rows(database, "SELECT url, status FROM items")),
         "stories": partition(database),
         "pairs": sorted((url[a], url[b], round(i, 9)) for a, b, i in rows(database, "SELECT a, b, identity FROM pairs")),
-        # (bootstrap confidence is left out: phylo.lineage's resampling depends on str hash order)
+        # (bootstrap confidence is left out: phylo.trees.lineage's resampling depends on str hash order)
         "lineage": sorted((url[a], url.get(s), round(c or 0, 9)) for a, s, c in
                           rows(database, "SELECT article_id, source_article_id, containment FROM lineage")),
         "alerts": sorted((url[a], url[s]) for a, s in rows(database, "SELECT article_id, source_article_id FROM alerts")),
@@ -487,6 +487,17 @@ def test_config_errors_are_usage_errors(tmp_path, capsys):
     assert main(["monitor", str(cfg)]) == 2
     assert "run.gaps must be affine, runs or columns" in capsys.readouterr().err
     assert main(["monitor", str(tmp_path / "missing.toml")]) == 2
+
+
+def test_every_fetch_setting_can_be_set_on_the_monitor(tmp_path):
+    from phylo.web.settings import FETCH_DEFAULTS
+
+    cfg = tmp_path / "m.toml"
+    cfg.write_text('[[sources]]\nkind = "feed"\nlocation = "x.xml"\n')
+    config = monitor_config.load(cfg, ["fetch.connect_timeout=5", "extract.min_chars=100"])
+    assert config["fetch"]["connect_timeout"] == 5 and config["extract"]["min_chars"] == 100
+    assert set(config["fetch"]) == set(FETCH_DEFAULTS)  # the monitor knows every key phylo run knows
+    assert config["fetch"]["allow_private"] is False  # but follows feed links more carefully
 
 
 def test_schema_is_migrated_once_and_newer_schemas_are_refused(tmp_path):

@@ -5,7 +5,7 @@ import random
 import pytest
 
 from phylo.align.nw import DEFAULT_SCORING, align_pair, align_pair_full, align_pairs
-from phylo.encoding import TABLE, encode
+from phylo.align.encoding import TABLE, encode
 from phylo.errors import PhyloError
 
 SIMPLE = {"match": 1, "mismatch": -1, "gap_open": -4, "gap_extend": -1}
@@ -224,7 +224,7 @@ def test_bad_arguments():
         align_pair_full("ACT" * 6000, "ACT" * 6000)
 
 
-# --- banded mode (phylo.align.band) -------------------------------------------------
+# --- banded mode (phylo.align._band) -------------------------------------------------
 
 WORDS = ("council budget approved monday school teachers parents said would reopen bridge river "
          "mayor weather storm water prices energy report minister company market people").split()
@@ -237,7 +237,7 @@ def article(rng, words):
 def test_band_pieces_on_a_shifted_copy():
     import numpy as np
 
-    from phylo.align import band
+    from phylo.align import _band as band
     from phylo.align.nw import kernel_codes
 
     rng = random.Random(11)

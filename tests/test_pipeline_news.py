@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from Bio import SeqIO
 
-from phylo.encoding import decode
-from phylo.outputs import read_tsv
-from phylo.trees import from_newick
+from phylo.align.encoding import decode
+from phylo.engine.files import read_tsv
+from phylo.trees.build import from_newick
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "fixtures" / "tiny"

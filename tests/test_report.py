@@ -8,7 +8,7 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from browser import chromium, console_errors, full_screenshot
-from phylo.report import highlight, inline_svg
+from phylo.report.html import highlight, inline_svg
 
 ROOT = Path(__file__).resolve().parents[1]
 

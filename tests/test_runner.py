@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from phylo.errors import EntryError
-from phylo.executors import Failure, LocalExecutor, SerialExecutor
-from phylo.runner import Stage, run_pipeline, run_stages
-from phylo.store import Store, digest
+from phylo.engine.executors import Failure, LocalExecutor, SerialExecutor
+from phylo.engine.runner import Stage, run_pipeline, run_stages
+from phylo.engine.store import Store, digest
 
 # Stage functions record each call in a log file, so calls made in worker processes count too.
 
@@ -164,9 +164,9 @@ def test_run_pipeline_writes_run_json_even_when_a_stage_fails(tmp_path):
 
 SLOW_PIPELINE = textwrap.dedent("""
     import sys, time
-    from phylo.runner import Stage, run_stages
-    from phylo.store import Store
-    from phylo.executors import SerialExecutor
+    from phylo.engine.runner import Stage, run_stages
+    from phylo.engine.store import Store
+    from phylo.engine.executors import SerialExecutor
 
     def slow(x, log):
         with open(log, "a") as fh:
@@ -203,7 +203,7 @@ def test_killed_run_resumes_without_redoing_finished_items(tmp_path):
 
 ORPHAN_SCRIPT = textwrap.dedent("""
     import os, sys, time
-    from phylo.executors import LocalExecutor
+    from phylo.engine.executors import LocalExecutor
 
     def sleeper(i, folder):
         open(os.path.join(folder, f"{os.getpid()}.pid"), "w").close()

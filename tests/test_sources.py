@@ -1,9 +1,9 @@
-"""phylo.sources: reading a URL list."""
+"""phylo.web.sources: reading a URL list."""
 
 import pytest
 
-from phylo.errors import UsageError
-from phylo.sources import normalise_url, parse_entry, read_entries
+from phylo.errors import InputError
+from phylo.web.sources import normalise_url, parse_entry, read_entries
 
 
 def write_list(folder, text):
@@ -63,14 +63,14 @@ def test_bad_lines_are_returned_with_a_status(tmp_path, line, status, hint):
 
 
 def test_missing_list_is_a_usage_error(tmp_path):
-    with pytest.raises(UsageError, match="urls.txt"):
+    with pytest.raises(InputError, match="urls.txt"):
         read_entries(tmp_path / "urls.txt")
 
 
 def test_list_that_is_not_utf8(tmp_path):
     path = tmp_path / "urls.txt"
     path.write_bytes(b"\xff\xfe\x00h\x00t")
-    with pytest.raises(UsageError, match="UTF-8"):
+    with pytest.raises(InputError, match="UTF-8"):
         read_entries(path)
 
 

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from phylo.support import add_support, block_weights, resample_blocks, resample_columns, splits
-from phylo.trees import from_newick, to_newick
+from phylo.trees.support import add_support, block_weights, resample_blocks, resample_columns, splits
+from phylo.trees.build import from_newick, to_newick
 
 
 def test_block_weights_sum_to_the_block_count_and_depend_on_the_seed():

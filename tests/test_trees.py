@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 from skbio import DistanceMatrix
 
-from phylo.labels import make_labels
-from phylo.trees import build_tree, earliest, from_newick, root_tree, to_newick
+from phylo.trees.labels import make_labels
+from phylo.trees.build import build_tree, from_newick, root_tree, to_newick
+from phylo.trees.dates import earliest
 
 # Wikipedia's five-taxon neighbor-joining example: a and b join first.
 WIKI = np.array([[0, 5, 9, 9, 8], [5, 0, 10, 10, 9], [9, 10, 0, 8, 7], [9, 10, 8, 0, 3], [8, 9, 7, 3, 0]], float)
@@ -67,7 +68,7 @@ def test_tree_commands_give_one_line_errors(args):
 
 
 def test_every_subcommand_has_help():
-    from phylo.cli import COMMANDS
+    from phylo.cli.main import COMMANDS
 
     for name in COMMANDS:
         res = phylo(name, "--help")

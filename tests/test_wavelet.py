@@ -15,12 +15,12 @@ import pytest
 import torch
 from PIL import Image
 
-from phylo.errors import UsageError
-from phylo.wavelet.images import find_images, read_images
-from phylo.wavelet.models import build_model, count_params, size_models, weights_formula
-from phylo.wavelet.spectra import level_names, level_powers, max_level, mean_interval, powers_of
-from phylo.wavelet.tiles import fixed_tiles, sample_batch
-from phylo.wavelet.training import train_model
+from phylo.errors import InputError
+from phylo.studies.wavelet.images import find_images, read_images
+from phylo.studies.wavelet.models import build_model, count_params, size_models, weights_formula
+from phylo.studies.wavelet.spectra import level_names, level_powers, max_level, mean_interval, powers_of
+from phylo.studies.wavelet.tiles import fixed_tiles, sample_batch
+from phylo.studies.wavelet.training import train_model
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "fixtures" / "wavelet" / "tiny.toml"
@@ -164,9 +164,9 @@ def test_resumed_training_equals_an_uninterrupted_one(tmp_path):
 
 
 def test_segmentation_mode_reports_dice_and_iou():
-    from phylo.wavelet.evaluate import evaluate, reference
-    from phylo.wavelet.metrics import dice_iou
-    from phylo.wavelet.tables import markdown, table_rows
+    from phylo.studies.wavelet.evaluate import evaluate, reference
+    from phylo.studies.wavelet.metrics import dice_iou
+    from phylo.studies.wavelet.tables import markdown, table_rows
 
     assert dice_iou(np.array([1, 1, 0, 0]), np.array([1, 0, 1, 0])) == {"dice": 0.5, "iou": 1 / 3}
     images = [em_like(32, 0)]
@@ -190,7 +190,7 @@ def test_reads_png_grey_alpha_and_tiff_pages(tmp_path):
 
 
 def test_a_folder_without_images_is_a_usage_error(tmp_path):
-    with pytest.raises(UsageError, match="no PNG or TIFF"):
+    with pytest.raises(InputError, match="no PNG or TIFF"):
         find_images([str(tmp_path)], "data.train")
 
 

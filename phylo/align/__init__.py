@@ -1,7 +1,7 @@
-"""Alignment: the native Needleman-Wunsch core (``nw``), MAFFT (``mafft``), distances.
+"""Alignment: DNA writer sequences (``encoding``), the native Needleman-Wunsch core
+(``nw``, over the private kernels ``_dp``, ``_band``, ``_anchors``), MAFFT (``mafft``),
+distances from alignments (``distances``), and every pair of a set at once (``pairwise``:
+the one path from sequences to a distance matrix).
 
-Public entry points: :func:`phylo.align.nw.align_pair`, :func:`phylo.align.nw.align_pairs`,
-:func:`phylo.align.nw.align_pair_full`, :func:`phylo.align.mafft.run_mafft`,
-:func:`phylo.align.distances.from_identities` / ``from_msa``. Submodules are imported
-on use, so ``import phylo.align`` stays light (numba loads with ``nw``).
+Submodules are imported on use, so ``import phylo.align`` stays light (numba loads with ``nw``).
 """

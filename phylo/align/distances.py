@@ -35,7 +35,7 @@ from typing import Iterable
 
 import numpy as np
 
-from phylo.errors import PhyloError, UsageError
+from phylo.errors import PhyloError, InputError
 
 CORRECTIONS = ("jc", None)
 GAPS = ("affine", "runs", "columns")
@@ -49,7 +49,7 @@ def _check_correction(correction):
     if correction in ("none", ""):
         return None
     if correction not in CORRECTIONS:
-        raise UsageError(f"unknown correction {correction!r}; use 'jc' or none")
+        raise InputError(f"unknown correction {correction!r}; use 'jc' or none")
     return correction
 
 
@@ -87,9 +87,9 @@ def site_identity(counts: dict, gaps: str = "affine") -> float:
     if gaps == "columns":
         return counts["matches"] / counts["columns"] if counts["columns"] else 1.0
     if gaps not in GAPS:
-        raise UsageError(f"unknown gap counting {gaps!r}; use {', '.join(GAPS)}")
+        raise InputError(f"unknown gap counting {gaps!r}; use {', '.join(GAPS)}")
     if counts.get("gap_runs") is None:
-        raise UsageError("gap runs are unknown with linear gap costs (gap_open == gap_extend); use gaps 'columns'")
+        raise InputError("gap runs are unknown with linear gap costs (gap_open == gap_extend); use gaps 'columns'")
     sites = counts["pairs"] + counts["gap_runs"]
     if gaps == "affine":
         sites += (counts["columns"] - counts["pairs"]) / GAP_NT_PER_SITE
@@ -162,27 +162,9 @@ def msa_counts(msa: dict[str, str], gap: str = "-") -> tuple[list[str], list[tup
     return labels, pairs, counts
 
 
-def msa_identities(msa: dict[str, str], gap: str = "-", gaps: str = "affine"
-                   ) -> tuple[list[str], list[tuple[int, int]], list[float]]:
-    """Pairwise identities in a multiple alignment (:func:`msa_counts`, then :func:`site_identity`).
-
-    Returns
-    -------
-    (labels, pairs, identities)
-    """
-    labels, pairs, counts = msa_counts(msa, gap)
-    return labels, pairs, [site_identity(c, gaps) for c in counts]
-
-
-def from_msa(msa: dict[str, str], *, correction: str | None = None, gaps: str = "affine"):
-    """DistanceMatrix from a multiple alignment (label -> gapped sequence)."""
-    labels, pairs, identities = msa_identities(msa, gaps=gaps)
-    return from_identities(labels, pairs, identities, correction=correction)
-
-
 def write_tsv(dm, path) -> None:
     """Write a square TSV: a header row of labels, then one row per label (skbio lsmat)."""
-    dm.write(str(path), format="lsmat")
+    _write(dm, path, format="lsmat")
 
 
 def write_phylip(dm, path) -> None:
@@ -190,4 +172,15 @@ def write_phylip(dm, path) -> None:
     bad = [label for label in dm.ids if any(c.isspace() for c in label)]
     if bad:
         raise PhyloError(f"PHYLIP labels cannot contain whitespace: {bad[0]!r}")
-    dm.write(str(path), format="phylip_dm", layout="square")
+    _write(dm, path, format="phylip_dm", layout="square")
+
+
+def _write(dm, path, **options) -> None:
+    """skbio's writer into memory, then one atomic write."""
+    import io
+
+    from phylo.engine.files import atomic_write
+
+    buf = io.StringIO()
+    dm.write(buf, **options)
+    atomic_write(path, buf.getvalue())

@@ -1,4 +1,4 @@
-"""Multiple alignment with MAFFT (the Debian package ``mafft``), through phylo.external.
+"""Multiple alignment with MAFFT (the Debian package ``mafft``), through phylo.engine.external.
 
 MAFFT: Katoh & Standley (2013), "MAFFT multiple sequence alignment software version 7",
 Mol. Biol. Evol. 30:772-780. Please cite it when you publish results aligned with it.
@@ -12,7 +12,7 @@ import shlex
 import tempfile
 from pathlib import Path
 
-from phylo.errors import PhyloError, UsageError
+from phylo.errors import PhyloError, InputError
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def strategy_options(strategy: str) -> list[str]:
     """MAFFT options for a strategy name (``auto``, ``fftns2``, ``linsi``...; ``--auto`` too)."""
     name = strategy.lstrip("-").lower().replace("-", "")
     if name not in STRATEGIES:
-        raise UsageError(f"unknown MAFFT strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
+        raise InputError(f"unknown MAFFT strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
     return list(STRATEGIES[name])
 
 
@@ -52,7 +52,7 @@ def mafft_command(fasta_in: str, *, strategy: str = "--auto", threads: int | Non
     threads : int, optional
         Default ``os.cpu_count()``.
     executable : str
-        Program path (``run_mafft`` passes the one found by ``phylo.external.find_tool``).
+        Program path (``run_mafft`` passes the one found by ``phylo.engine.external.find_tool``).
 
     Examples
     --------
@@ -82,13 +82,13 @@ def run_mafft(seqs: dict[str, str], *, strategy: str = "--auto", threads: int | 
     Raises
     ------
     ToolMissing, PhyloError
-        From :mod:`phylo.external` (missing tool, failure with its stderr).
+        From :mod:`phylo.engine.external` (missing tool, failure with its stderr).
     """
     from Bio import SeqIO
     from Bio.Seq import Seq
     from Bio.SeqRecord import SeqRecord
 
-    from phylo.external import find_tool, run_tool
+    from phylo.engine.external import find_tool, run_tool
 
     if len(seqs) < 2:
         raise PhyloError("MAFFT needs at least two sequences")

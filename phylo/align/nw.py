@@ -28,12 +28,12 @@ On simulated stories these defaults put the NJ tree much closer to the true line
 +2/-3/-7/-2 did (``docs/align.md``).
 
 Modes: ``anchor`` (the default) fixes the exact stretches two copies share and aligns
-only the text between them (``phylo.align.anchors``; the fastest, and on simulated stories
+only the text between them (``phylo.align._anchors``; the fastest, and on simulated stories
 the closest to the true lineage, because inserted and deleted passages stay gaps instead
 of being paired with unrelated text); ``full`` fills the whole matrix (the best score;
 linear memory, vectorised anti-diagonal strips, about 2 GCUPS per core at nucleotide
 level on an idle machine here); ``auto`` fills a band around shared k-mers for long
-similar pairs and checks it (``phylo.align.band``; a heuristic for the full optimum).
+similar pairs and checks it (``phylo.align._band``; a heuristic for the full optimum).
 
 Identity = matches / columns, where columns are aligned nucleotide columns including
 gap columns. Among equally scoring alignments the one with the most matches, then the
@@ -46,8 +46,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from phylo.encoding import CODON_BITS, TABLE, CHARS, UNITS, to_codes
-from phylo.errors import PhyloError
+from phylo.align.encoding import CODON_BITS, TABLE, CHARS, UNITS, to_codes
+from phylo.errors import InputError, PhyloError
 
 DEFAULT_SCORING = {"match": 4, "mismatch": -6, "gap_open": -20, "gap_extend": -1}
 #: The mode ``align_pairs`` and the command line use unless told otherwise.
@@ -56,7 +56,7 @@ DEFAULT_MODE = "anchor"
 MAX_FULL_CELLS = 20_000_000
 
 _PER = {"codon": 3, "nt": 1}  # nucleotides per code
-#: How a pair was aligned (``method`` in results): see :mod:`phylo.align.band`.
+#: How a pair was aligned (``method`` in results): see :mod:`phylo.align._band`.
 METHODS = ("full", "banded", "full-after-band", "anchored")
 
 
@@ -64,9 +64,9 @@ def _scoring(scoring: dict | None) -> dict:
     merged = dict(DEFAULT_SCORING, **(scoring or {}))
     unknown = set(merged) - set(DEFAULT_SCORING)
     if unknown:
-        raise PhyloError(f"unknown scoring keys: {', '.join(sorted(unknown))}", exit_code=2)
+        raise InputError(f"unknown scoring keys: {', '.join(sorted(unknown))}", setting="scoring")
     if merged["gap_open"] > 0 or merged["gap_extend"] > 0 or merged["match"] <= merged["mismatch"]:
-        raise PhyloError("scoring needs match > mismatch and gap penalties <= 0", exit_code=2)
+        raise InputError("scoring needs match > mismatch and gap penalties <= 0", setting="scoring")
     return {k: int(v) for k, v in merged.items()}
 
 
@@ -74,10 +74,10 @@ def kernel_codes(seq: str, unit: str) -> np.ndarray:
     """Codes for the kernels: 6-bit codon values (unit ``codon``) or 0..3 (``nt``), int64.
 
     Codon values (16*n1 + 4*n2 + n3) let the kernel count equal nucleotides with bit
-    operations; see :func:`phylo.encoding.to_codes` for what is skipped.
+    operations; see :func:`phylo.align.encoding.to_codes` for what is skipped.
     """
     if unit not in UNITS:
-        raise PhyloError(f"unit must be one of {', '.join(UNITS)}, not {unit!r}", exit_code=2)
+        raise InputError(f"unit must be one of {', '.join(UNITS)}, not {unit!r}", setting="unit")
     codes = to_codes(seq, unit)
     if unit == "codon":
         codes = CODON_BITS[codes]
@@ -113,8 +113,8 @@ def packing(unit: str, scoring: dict, max_nt: int) -> dict:
     B = 1 << max(4, int(max_nt + 1).bit_length())  # B > matches, B > columns
     B2 = B * B
     if not _fits(max_nt, s):
-        raise PhyloError(f"sequences too long to align together ({max_nt} nt; the limit is {max_pair_nt(s)}); "
-                         "use --aligner mafft")
+        raise InputError(f"sequences too long to align together ({max_nt} nt; the limit is {max_pair_nt(s)}); "
+                         "align them with MAFFT instead", setting="aligner")
     # a pair of codes with eq equal nucleotides: eq*match + (per-eq)*mismatch, eq matches, per columns
     base = per * s["mismatch"] * B2 - per
     step = (s["match"] - s["mismatch"]) * B2 + B
@@ -193,7 +193,7 @@ def align_pair(a: str, b: str, *, unit: str = "codon", scoring: dict | None = No
     Parameters
     ----------
     a, b : str
-        DNA (DNA writer output); see :func:`phylo.encoding.to_codes` for what is skipped.
+        DNA (DNA writer output); see :func:`phylo.align.encoding.to_codes` for what is skipped.
     unit : {"codon", "nt"}
     scoring : dict, optional
         Any of ``match``, ``mismatch``, ``gap_open``, ``gap_extend`` (nucleotide level),
@@ -212,7 +212,7 @@ def align_pair(a: str, b: str, *, unit: str = "codon", scoring: dict | None = No
 
     Examples
     --------
-    >>> from phylo.encoding import encode
+    >>> from phylo.align.encoding import encode
     >>> r = align_pair(encode("the cat sat"), encode("the cat sat"))
     >>> r["identity"], r["columns"]
     (1.0, 33)
@@ -236,10 +236,10 @@ def align_pairs(seqs: list[str], pairs: list[tuple[int, int]], *, unit: str = "c
     mode : {"full", "auto", "anchor"}
         ``anchor`` (default) fixes exact shared stretches and aligns only the text
         between them (fastest; the optimum among alignments through those stretches,
-        see :mod:`phylo.align.anchors`). ``full`` fills every cell (the best score).
+        see :mod:`phylo.align._anchors`). ``full`` fills every cell (the best score).
         ``auto`` aligns long pairs that share enough k-mers in a band around their
         anchor chain, checked by a wider band, and falls back to full DP otherwise
-        (see :mod:`phylo.align.band`).
+        (see :mod:`phylo.align._band`).
 
     Returns
     -------
@@ -266,20 +266,21 @@ def align_pairs(seqs: list[str], pairs: list[tuple[int, int]], *, unit: str = "c
         cells = [(len(codes[s]) + 1) * (len(codes[t]) + 1) for s, t in pairs]
         how = [0] * len(pairs)
     elif mode == "auto":
-        from phylo.align import band
+        from phylo.align import _band as band
 
         bits = band.BITS[unit]
         values, cells, how = _with_threads(
             threads, band.align_many_auto, flat, starts, index, 60 // bits, bits, band.MARGIN[unit],
             band.MAX_SHARE, band.MIN_CELLS, *kernel_args(p))
     elif mode == "anchor":
-        from phylo.align import anchors, band
+        from phylo.align import _anchors as anchors
+        from phylo.align import _band as band
 
         bits = band.BITS[unit]
         values, cells, how = _with_threads(
             threads, anchors.align_many_anchored, flat, starts, index, 60 // bits, bits, *kernel_args(p))
     else:
-        raise PhyloError(f"mode must be 'full', 'auto' or 'anchor', not {mode!r}", exit_code=2)
+        raise InputError(f"mode must be 'full', 'auto' or 'anchor', not {mode!r}", setting="mode")
     results = []
     for v, c, h, (s, t) in zip(values, cells, how, pairs):
         r = _result(v, p["B"], len(codes[s]) * per, len(codes[t]) * per, scoring)

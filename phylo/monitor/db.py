@@ -47,8 +47,8 @@ MIGRATIONS = [
     CREATE TABLE items (                 -- every URL a source listed, and what became of it
         url TEXT PRIMARY KEY,            -- canonical URL (or file:// URI)
         source_id INTEGER NOT NULL REFERENCES sources(id),
-        kind TEXT NOT NULL,              -- url or file (phylo.fetch entry kinds)
-        target TEXT NOT NULL,            -- what phylo.fetch is given
+        kind TEXT NOT NULL,              -- url or file (phylo.web.fetch entry kinds)
+        target TEXT NOT NULL,            -- what phylo.web.fetch is given
         first_run INTEGER NOT NULL,
         status TEXT NOT NULL,            -- pending, ok, duplicate, filtered, or an error slug
         message TEXT,
@@ -67,7 +67,7 @@ MIGRATIONS = [
         title TEXT, site TEXT, published TEXT, byline TEXT, lang TEXT,
         text TEXT NOT NULL,
         topics TEXT,                     -- JSON list of matched topics
-        signature BLOB NOT NULL,         -- MinHash (phylo.grouping), uint64 bytes
+        signature BLOB NOT NULL,         -- MinHash (phylo.trees.grouping), uint64 bytes
         first_seen TEXT NOT NULL,
         run_id INTEGER NOT NULL,
         grouped INTEGER NOT NULL DEFAULT 0
@@ -107,7 +107,7 @@ MIGRATIONS = [
         source_article_id INTEGER REFERENCES articles(id),
         identity REAL,                   -- alignment identity with the source
         containment REAL,                -- share of the article's text found in the source
-        confidence REAL,                 -- bootstrap support (phylo.lineage)
+        confidence REAL,                 -- bootstrap support (phylo.trees.lineage)
         note TEXT
     );
     CREATE TABLE alerts (

@@ -4,9 +4,9 @@ Output folder::
 
     index.html                  the dashboard: stories, growth, most copied / most copying sites
     alerts.jsonl                one JSON object per alert, appended
-    stories/<id>/tree.nwk       the story's current tree (the news pipeline's make_tree)
+    stories/<id>/tree.nwk       the story's current tree (phylo.trees.build.rooted_tree)
     stories/<id>/lineage.tsv    who copied whom, one row per article
-    stories/<id>/report.html    the news pipeline's report (phylo.report)
+    stories/<id>/report.html    the news pipeline's report (phylo.report.html)
 """
 
 from __future__ import annotations
@@ -17,12 +17,11 @@ import shutil
 import sys
 from pathlib import Path
 
-from jinja2 import Environment, select_autoescape
-
 from phylo.monitor.db import transaction
-from phylo.monitor.stories import story_distances, story_table
-from phylo.outputs import LINEAGE_COLUMNS as NEWS_LINEAGE_COLUMNS
-from phylo.outputs import atomic_write, tsv_text
+from phylo.monitor.stories import cached_distances, story_table
+from phylo.report.files import LINEAGE_COLUMNS as NEWS_LINEAGE_COLUMNS
+from phylo.engine.files import atomic_write, tsv_text
+from phylo.report.html import template
 
 log = logging.getLogger(__name__)
 
@@ -48,27 +47,26 @@ def write_dirty_stories(conn, out_dir: Path, config: dict) -> int:
 
 
 def write_story(conn, story_id: int, folder: Path, config: dict) -> None:
-    """tree.nwk, lineage.tsv and report.html of one story, with the news pipeline's stages."""
+    """tree.nwk, lineage.tsv and report.html of one story, built as ``phylo run`` builds them."""
     from skbio import DistanceMatrix
 
-    from phylo.report import write_report
-    from pipelines.news import make_tree
+    from phylo.report.html import write_report
+    from phylo.trees.build import rooted_tree, to_newick
 
     rows = story_table(conn, story_id)
     table = [r | {"published": r["date"]} for r in rows]  # undated: the run that first saw it
-    distances = story_distances(conn, rows, config["run"]["correction"], config["run"]["gaps"])
+    distances = cached_distances(conn, rows, config["run"]["correction"], config["run"]["gaps"])
     dm = DistanceMatrix(distances["matrix"], distances["labels"])
-    if len(rows) >= 3:
-        tree = make_tree(distances, table, [], method="nj", root="date")  # no bootstrap support
-    else:
-        tree = pair_tree(dm)
+    tree, rooting = rooted_tree(distances["labels"], distances["matrix"],
+                                {r["label"]: r["published"] for r in table}, method="nj")
+    tree = {"newick": to_newick(tree), "rooting": rooting, "method": "nj" if len(rows) >= 3 else "pair"}
     lineage = stored_lineage(conn, rows)
     folder.mkdir(parents=True, exist_ok=True)
     atomic_write(folder / "tree.nwk", tree["newick"] + "\n")
     atomic_write(folder / "lineage.tsv", tsv_text(lineage, LINEAGE_COLUMNS))
     svgs = {"svg": "", "lineage_svg": ""}
     if config["run"]["draw"]:
-        from phylo.draw import draw_lineage, draw_tree
+        from phylo.report.draw import draw_lineage, draw_tree
 
         info = {r["label"]: r for r in table}
         draw_tree(tree["newick"], info, [folder / "tree.svg"], title=f"Story {story_id}")
@@ -79,14 +77,8 @@ def write_story(conn, story_id: int, folder: Path, config: dict) -> None:
                  title=rows[0]["title"] or f"Story {story_id}", **svgs)
 
 
-def pair_tree(dm) -> dict:
-    """The tree of a two-article story (tree builders need three): the distance split in two."""
-    (a, b), half = dm.ids, float(dm.data[0, 1]) / 2
-    return {"newick": f"({a}:{half:.6g},{b}:{half:.6g});", "rooting": "midpoint", "method": "pair"}
-
-
 def stored_lineage(conn, rows: list[dict]) -> list[dict]:
-    """The story's lineage edges as stored by the last run (labels, as phylo.lineage gives them)."""
+    """The story's lineage edges as stored by the last run (labels, as phylo.trees.lineage gives them)."""
     by_id = {r["id"]: r for r in rows}
     out = []
     for r in rows:
@@ -176,48 +168,8 @@ def write_dashboard(conn, out_dir: Path) -> Path:
             conn.execute("SELECT * FROM runs ORDER BY id DESC LIMIT 10")]
     totals = {"articles": conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0],
               "alerts": conn.execute("SELECT COUNT(*) FROM alerts").fetchone()[0]}
-    env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
-    page = env.from_string(DASHBOARD).render(stories=stories, copied=copied, copiers=copiers, runs=runs,
+    page = template("dashboard.html").render(stories=stories, copied=copied, copiers=copiers, runs=runs,
                                              totals=totals)
     path = out_dir / "index.html"
     atomic_write(path, page)
     return path
-
-
-DASHBOARD = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>phylo monitor</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
- body { font: 15px/1.45 system-ui, sans-serif; margin: 0; color: #1d232b; background: #fafbfc; }
- header { background: #12324f; color: #fff; padding: 16px 28px; } header h1 { margin: 0; font-size: 22px; }
- section { padding: 8px 28px 20px; } h2 { border-bottom: 2px solid #d5dde6; padding-bottom: 4px; }
- table { border-collapse: collapse; font-size: 13px; }
- th, td { border: 1px solid #d5dde6; padding: 4px 8px; text-align: left; vertical-align: top; }
- th { background: #eef2f6; } .bar { display: inline-block; background: #3b6ea5; height: 10px; margin-right: 1px; width: 6px; }
- .err { color: #a1281b; } .cols { display: flex; gap: 40px; flex-wrap: wrap; }
-</style></head><body>
-<header><h1>phylo monitor</h1><p>{{ stories|length }} stories · {{ totals.articles }} articles ·
- {{ totals.alerts }} alerts{% if runs %} · last run {{ runs[0].id }} ({{ runs[0].status }}, {{ runs[0].started }}){% endif %}</p></header>
-<section id="stories"><h2>Stories</h2>
-{% if not stories %}<p>No story yet: a story needs two articles that share text.</p>{% else %}
-<table><tr><th>story</th><th>title</th><th>articles</th><th>growth over runs</th><th>updated in run</th></tr>
-{% for s in stories %}<tr><td><a href="stories/{{ s.id }}/report.html">{{ s.id }}</a></td>
-<td><a href="stories/{{ s.id }}/report.html">{{ s.title }}</a><br>
-<a href="stories/{{ s.id }}/tree.nwk">tree.nwk</a> · <a href="stories/{{ s.id }}/lineage.tsv">lineage.tsv</a></td>
-<td>{{ s.size }}</td>
-<td title="{{ s.growth|join(' → ') }}">{% for n in s.growth %}<span class="bar" style="height: {{ 4 + 2 * n if n < 30 else 64 }}px"></span>{% endfor %}
- {{ s.growth|join(' → ') }}</td><td>{{ s.updated_run }}</td></tr>{% endfor %}</table>{% endif %}</section>
-<section class="cols">
-<div id="most-copied"><h2>Sources most copied</h2><table><tr><th>site</th><th>copies</th></tr>
-{% for r in copied %}<tr><td>{{ r.site }}</td><td>{{ r.n }}</td></tr>{% endfor %}</table></div>
-<div id="most-copying"><h2>Sites that copy most</h2><table><tr><th>site</th><th>copies</th></tr>
-{% for r in copiers %}<tr><td>{{ r.site }}</td><td>{{ r.n }}</td></tr>{% endfor %}</table></div>
-</section>
-<section id="runs"><h2>Recent runs</h2>
-<table><tr><th>run</th><th>started</th><th>status</th><th>new articles</th><th>pairs aligned</th><th>alerts</th><th>sources</th></tr>
-{% for r in runs %}<tr><td>{{ r.id }}</td><td>{{ r.started }}</td><td>{{ r.status }}</td><td>{{ r.new_articles }}</td>
-<td>{{ r.new_pairs }}</td><td>{{ r.alerts }}</td><td>{% for name, s in r.sources.items() %}{{ name }}:
-{% if s.error %}<span class="err">{{ s.error }}</span>{% else %}{{ s.listed }} listed, {{ s.new }} new{% endif %}<br>{% endfor %}</td></tr>
-{% endfor %}</table></section>
-</body></html>
-"""

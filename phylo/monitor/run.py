@@ -164,15 +164,15 @@ def ingest(conn, config: dict, run_id: int, should_stop) -> int:
 
 def fetch_article(item: dict, config: dict):
     """The article of an item (dict with text, metadata and signature), or the EntryError."""
-    from phylo.extract import extract
-    from phylo.fetch import fetch
-    from phylo.grouping import signature
+    from phylo.web.extract import extract
+    from phylo.web.fetch import fetch
+    from phylo.trees.grouping import signature
 
     # Files are only read when the user listed them in a urls list, never from a feed link.
     settings = fetch_settings(config, for_feed_links=item["source_kind"] != "urls")
     try:
         page = fetch({"line": 0, "entry": item["target"], "kind": item["kind"], "target": item["target"]}, settings)
-        article = extract(page, {})
+        article = extract(page, config["extract"])
     except EntryError as exc:
         return exc
     final = page.get("final_url") or item["url"]

@@ -19,7 +19,7 @@ import sys
 import threading
 from datetime import datetime, timezone
 
-from phylo.errors import PhyloError
+from phylo.errors import InputError, PhyloError
 from phylo.monitor.lock import LockHeld
 from phylo.monitor.run import describe, run_once
 
@@ -34,7 +34,7 @@ def make_trigger(every: float | None = None, cron: str | None = None):
         try:
             return CronTrigger.from_crontab(cron)
         except ValueError as exc:
-            raise PhyloError(f"--cron {cron!r}: {exc}; write five fields, e.g. '0 * * * *'", exit_code=2)
+            raise InputError(f"cron schedule {cron!r}: {exc}; write five fields, e.g. '0 * * * *'", setting="cron")
     return IntervalTrigger(seconds=every)
 
 

@@ -2,7 +2,7 @@
 
 ``list_items(source, settings)`` returns plain dicts, one per article link::
 
-    {"url": canonical URL (the key), "kind": "url"|"file", "target": what phylo.fetch reads,
+    {"url": canonical URL (the key), "kind": "url"|"file", "target": what phylo.web.fetch reads,
      "title": from the feed or None, "published": ISO date from the feed or None}
 
 and raises ``EntryError`` when the source itself cannot be read (the run records that
@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 import requests
 
 from phylo.errors import EntryError
-from phylo.sources import normalise_url, read_entries
+from phylo.web.sources import normalise_url, read_entries
 
 MAX_SOURCE_BYTES = 20_000_000
 MAX_SITEMAPS = 20  # sub-sitemaps read from one sitemap index
@@ -58,17 +58,19 @@ def read_source(location: str, settings: dict) -> bytes:
             return Path(location).read_bytes()
         except OSError as exc:
             raise EntryError("file-not-found", f"cannot read {location}: {exc.strerror or exc}") from None
-    from phylo import fetch
+    from phylo.web.http import network_error
+    from phylo.web.safety import check_address
+    from phylo.web.settings import FETCH_DEFAULTS
 
-    s = {**fetch.DEFAULT_SETTINGS, **settings}
+    s = {**FETCH_DEFAULTS, **settings}
     url = location
     for _hop in range(s["max_redirects"] + 1):
-        fetch.check_address(url, s)  # the same private-address rule as article fetches
+        check_address(url, s)  # the same private-address rule as article fetches
         try:
             response = requests.get(url, timeout=(s["connect_timeout"], s["read_timeout"]),
                                     headers={"User-Agent": s["user_agent"]}, allow_redirects=False)
         except requests.exceptions.RequestException as exc:
-            raise fetch.network_error(url, exc, s) from None
+            raise network_error(url, exc, s) from None
         if response.is_redirect:
             url = urljoin(url, response.headers["Location"])
             continue
@@ -137,12 +139,12 @@ def _link_item(link: str, title: str | None, published: str | None) -> dict:
 
 
 def _url_list(path: str) -> list[dict]:
-    """A urls.txt (phylo.sources): web pages and local files the user listed on purpose."""
-    from phylo.errors import UsageError
+    """A urls.txt (phylo.web.sources): web pages and local files the user listed on purpose."""
+    from phylo.errors import InputError
 
     try:
         entries = read_entries(path)
-    except UsageError as exc:
+    except InputError as exc:
         raise EntryError("bad-list", str(exc)) from None
     items = []
     for e in entries:

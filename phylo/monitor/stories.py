@@ -2,7 +2,7 @@
 
 Three steps, each resumable on its own (see ``phylo.monitor.db``):
 
-1. ``group_new``: each article not yet grouped is compared (MinHash/LSH, phylo.grouping)
+1. ``group_new``: each article not yet grouped is compared (MinHash/LSH, phylo.trees.grouping)
    with every stored article; the pairs above the threshold join stories (connected
    components), creating, growing or merging stories. Every pair of articles is
    checked once, when the later of the two arrives, so the grouping does not depend
@@ -10,8 +10,8 @@ Three steps, each resumable on its own (see ``phylo.monitor.db``):
 2. ``align_missing``: the pairs of a story's members that have no row in ``pairs``
    are aligned (phylo.align.nw) and cached; texts never change, so neither do results.
 3. ``update_lineage``: a changed story's distances come from the cached pairs and its
-   lineage from the news pipeline's own stage (phylo.lineage: the earlier article that
-   explains most of each article's text); new members copied above the alert
+   lineage as ``phylo run`` infers it (phylo.trees.lineage: the earlier article
+   that explains most of each article's text); new members copied above the alert
    threshold (alignment identity with their source) get an alert row.
 """
 
@@ -23,7 +23,7 @@ import logging
 
 import numpy as np
 
-from phylo import grouping
+from phylo.trees import grouping
 from phylo.monitor.db import get_meta, set_meta, transaction
 
 log = logging.getLogger(__name__)
@@ -125,7 +125,7 @@ def missing_pairs(conn, story_ids: list[int]) -> list[tuple[int, int]]:
 def align_missing(conn, story_ids: list[int], run_id: int, unit: str, should_stop=lambda: False) -> int:
     """Align the stories' member pairs that have no cached result; returns how many were aligned."""
     from phylo.align.nw import align_pairs
-    from phylo.encoding import encode
+    from phylo.align.encoding import encode
 
     check_align_settings(conn, unit)
     todo = missing_pairs(conn, story_ids)
@@ -161,7 +161,7 @@ def _plain(result: dict) -> dict:
 
 def story_table(conn, story_id: int) -> list[dict]:
     """The story's members as article rows (phylo.news table rows), with unique labels."""
-    from phylo.labels import make_labels
+    from phylo.trees.labels import make_labels
 
     rows = [dict(r) | {"status": "ok"} for r in conn.execute(
         "SELECT a.id, a.url, a.url AS final_url, a.title, a.site, a.published, a.byline, a.text, a.first_seen "
@@ -175,40 +175,35 @@ def story_table(conn, story_id: int) -> list[dict]:
     return rows
 
 
-def story_distances(conn, rows: list[dict], correction: str, gaps: str = "affine") -> dict:
+def cached_distances(conn, rows: list[dict], correction: str, gaps: str = "affine") -> dict:
     """The story's distances as the news pipeline's ``distances`` value, from the cached pairs.
 
     ``{"labels", "matrix" (distances, gaps counted as ``gaps`` says), "identity"
-    (alignment identities, matches / columns)}``.
+    (alignment identities, matches / columns)}`` (``phylo.align.pairwise.distance_data``).
     """
-    from phylo.align.distances import from_identities, site_identity
+    from phylo.align.pairwise import distance_data
 
     ids = [r["id"] for r in rows]
     position = {article_id: i for i, article_id in enumerate(ids)}
     marks = ",".join("?" * len(ids))
-    found = conn.execute(f"SELECT a, b, identity, result FROM pairs WHERE a IN ({marks}) AND b IN ({marks})",
+    found = conn.execute(f"SELECT a, b, result FROM pairs WHERE a IN ({marks}) AND b IN ({marks})",
                          ids + ids).fetchall()
     pairs = [(position[r["a"]], position[r["b"]]) for r in found]
-    labels = [r["label"] for r in rows]
-    dm = from_identities(labels, pairs, [site_identity(json.loads(r["result"]), gaps) for r in found],
-                         correction=None if correction == "none" else correction)
-    identity = np.eye(len(ids))
-    for (i, j), r in zip(pairs, found):
-        identity[i, j] = identity[j, i] = r["identity"]
-    return {"labels": labels, "matrix": dm.data.copy(), "identity": identity}
+    return distance_data([r["label"] for r in rows], pairs, [json.loads(r["result"]) for r in found],
+                         gaps=gaps, correction=correction)
 
 
 def update_lineage(conn, story_id: int, run_id: int, alert_threshold: float, correction: str) -> int:
     """Recompute the story's lineage edges; add alerts for new members; returns alerts added.
 
-    The lineage is the news pipeline's own stage (``infer_lineage``): each article's source
-    is the earlier article that explains most of its text.
+    The lineage is the news pipeline's own (``phylo.trees.lineage.table_lineage``): each
+    article's source is the earlier article that explains most of its text.
     """
-    from pipelines.news import infer_lineage
+    from phylo.trees.lineage import table_lineage
 
     rows = story_table(conn, story_id)
     table = [r | {"published": r["date"]} for r in rows]
-    edges = infer_lineage(table, story_distances(conn, rows, correction))
+    edges = table_lineage(table, cached_distances(conn, rows, correction))
     by_label = {r["label"]: r for r in rows}
     unchecked = {r[0] for r in conn.execute(
         "SELECT article_id FROM story_members WHERE story_id = ? AND checked = 0", (story_id,))}

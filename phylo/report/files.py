@@ -1,0 +1,28 @@
+"""The tables and sequence files of a run's output folder (the output contract, README)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from phylo.engine.files import atomic_write, tsv_text
+
+LINEAGE_COLUMNS = ["label", "source", "identity", "confidence", "containment", "note"]
+ARTICLE_COLUMNS = ["label", "url", "final_url", "title", "site", "published", "chars", "status", "message"]
+
+
+def write_articles(path: str | Path, rows: list[dict]) -> None:
+    atomic_write(path, tsv_text(rows, ARTICLE_COLUMNS))
+
+
+def fasta_text(sequences: dict[str, str], width: int = 80) -> str:
+    """FASTA with wrapped lines (Bio.SeqIO's layout), headers = labels."""
+    from io import StringIO
+
+    from Bio import SeqIO
+    from Bio.Seq import Seq
+    from Bio.SeqRecord import SeqRecord
+
+    buf = StringIO()
+    records = [SeqRecord(Seq(seq), id=label, description="") for label, seq in sequences.items()]
+    SeqIO.write(records, buf, "fasta")
+    return buf.getvalue()

@@ -1,0 +1,241 @@
+"""A simulator of news copying, for benchmarks and tests: stories with a known lineage.
+
+A root story is written from a random vocabulary; each later article copies one earlier
+article (its parent) and edits it the way newsrooms do: verbatim copy, trimming
+paragraphs, rewording (synonyms and reshaped sentences), adding paragraphs of its own,
+reordering paragraphs; or, in the ``light`` profile, only light copy-editing (a few
+words replaced, sentences deleted and inserted, a paragraph added, the ends trimmed,
+two neighbouring paragraphs swapped), the small edits of long near-copies that
+``bench/align.py`` times aligners on. Each article is published after its parent by a
+random delay and rendered into the page template of one of several outlets
+(navigation, cookie banner, related links quoting other stories, comments, footer), so
+a benchmark goes through extraction exactly as real pages do.
+
+    story = simulate_story(15, seed=3)
+    story["articles"]: [{"id", "parent", "published", "site", "title", "text", "operations"}]
+    write_story(story, folder)   # pages/*.html, urls.txt, lineage.json
+    texts, parents = story_texts(story)
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import random
+from datetime import datetime, timedelta
+from pathlib import Path
+
+# Syllables make pronounceable made-up words, so texts are novel yet look like prose.
+_ONSETS = "b c d f g h j k l m n p r s t v w br cl dr fl gr pl pr st tr sh ch th".split()
+_VOWELS = "a e i o u ai ea io ou".split()
+_CODAS = "n r s t l nd st rt ck m ng".split() + [""] * 4
+_FUNCTION = ("the of and to in a is that for it as was with be by on not this are or from at which "
+             "but have an they were her she there been one all their has would when if more no out so "
+             "said what up its about into than them can only other new some could time these two may").split()
+
+OPERATIONS = ("copy", "trim", "reword", "add", "reorder")
+#: How copies are edited: newsroom rewrites (the default) or light copy-editing.
+PROFILES = ("newsroom", "light")
+
+
+def _word(rng: random.Random) -> str:
+    return "".join(rng.choice(part) for part in (_ONSETS, _VOWELS, _CODAS, _VOWELS[:5], _CODAS))
+
+
+class Language:
+    """A made-up vocabulary with a synonym for every content word (for rewording)."""
+
+    def __init__(self, rng: random.Random, size: int = 900):
+        words = sorted({_word(rng) for _ in range(size * 2)})[: size * 2]
+        rng.shuffle(words)
+        half = len(words) // 2
+        self.content = words[:half]
+        self.synonym = dict(zip(words[:half], words[half:]))
+        self.synonym |= {v: k for k, v in list(self.synonym.items())}
+
+    def sentence(self, rng: random.Random) -> str:
+        n = rng.randint(9, 22)
+        words = [rng.choice(_FUNCTION) if rng.random() < 0.45 else rng.choice(self.content) for _ in range(n)]
+        text = " ".join(words)
+        if rng.random() < 0.25:  # a quote, as news stories have
+            text = f'"{text}," {rng.choice(self.content).capitalize()} said'
+        return text[0].upper() + text[1:] + "."
+
+    def paragraph(self, rng: random.Random) -> list[str]:
+        return [self.sentence(rng) for _ in range(rng.randint(2, 4))]
+
+
+def _reword(lang: Language, rng: random.Random, paragraphs, share: float):
+    """Synonyms for a share of content words, and some sentences reshaped."""
+    out = []
+    for para in paragraphs:
+        new = []
+        for sent in para:
+            if rng.random() < share:
+                words = sent.split(" ")
+                words = [lang.synonym.get(w, w) if rng.random() < 0.5 else w for w in words]
+                if len(words) > 8 and rng.random() < 0.5:  # move the tail clause to the front
+                    cut = rng.randint(3, len(words) - 3)
+                    words = words[cut:] + words[:cut]
+                    words[0] = words[0].strip(".").capitalize()
+                    words[-1] = words[-1].rstrip(".") + "."
+                sent = " ".join(words)
+            new.append(sent)
+        out.append(new)
+    return out
+
+
+def _touch(lang: Language, rng: random.Random, paras: list[list[str]], reword: float = 0.01) -> list[list[str]]:
+    """Light copy-editing: words replaced (each with probability ``reword``), 0-2 sentences
+    deleted and 0-2 inserted, sometimes a paragraph added, an end trimmed, two
+    neighbouring paragraphs swapped."""
+    def swap_words(sentence: str) -> str:
+        return " ".join(rng.choice(lang.content) if rng.random() < reword else w for w in sentence.split(" "))
+
+    paras = [[swap_words(s) for s in p] for p in paras]
+    for _ in range(rng.randint(0, 2)):
+        p = rng.choice(paras)
+        if len(p) > 1:
+            del p[rng.randrange(len(p))]
+    for _ in range(rng.randint(0, 2)):
+        p = rng.choice(paras)
+        p.insert(rng.randint(0, len(p)), lang.sentence(rng))
+    if rng.random() < 0.3:
+        paras.insert(rng.randint(0, len(paras)), lang.paragraph(rng))
+    if rng.random() < 0.25 and len(paras) > 3:
+        del paras[-1]
+    if rng.random() < 0.1 and len(paras) > 3:
+        del paras[0]
+    if rng.random() < 0.15 and len(paras) > 2:
+        k = rng.randrange(len(paras) - 1)
+        paras[k], paras[k + 1] = paras[k + 1], paras[k]
+    return paras
+
+
+def derive(lang: Language, rng: random.Random, parent: list[list[str]], ops: list[str]) -> list[list[str]]:
+    """Apply the edit operations ``ops`` to a copy of ``parent`` (paragraphs of sentences)."""
+    paras = [list(p) for p in parent]
+    for op in ops:
+        if op == "trim" and len(paras) > 3:
+            drop = rng.randint(1, max(1, len(paras) // 3))
+            if rng.random() < 0.6:
+                paras = paras[:-drop]  # cut the end, the usual trim
+            else:
+                for _ in range(drop):
+                    paras.pop(rng.randrange(1, len(paras)))
+        elif op == "reword":
+            paras = _reword(lang, rng, paras, share=rng.uniform(0.3, 0.7))
+        elif op == "add":
+            for _ in range(rng.randint(1, 2)):
+                paras.insert(rng.randint(1, len(paras)), lang.paragraph(rng))
+        elif op == "reorder" and len(paras) > 3:
+            i, j = rng.sample(range(1, len(paras)), 2)
+            paras[i], paras[j] = paras[j], paras[i]
+        elif op == "touch":
+            paras = _touch(lang, rng, paras)
+    return paras
+
+
+def simulate_story(count: int = 15, *, seed: int = 1, paragraphs: int = 14, undated: float = 0.0,
+                   profile: str = "newsroom") -> dict:
+    """A story of ``count`` articles with a random copying tree; the first is the root.
+
+    ``profile``: ``newsroom`` (copies trimmed, reworded, added to, reordered; the root
+    copied most) or ``light`` (every copy lightly edited, parents drawn uniformly).
+    """
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {PROFILES}, not {profile!r}")
+    rng = random.Random(seed)
+    lang = Language(rng)
+    start = datetime(2024, 1, 1, 6, 0) + timedelta(days=rng.randint(0, 300))
+    outlets = _outlets(lang, rng)
+    bodies, articles = [], []
+    for i in range(count):
+        if i == 0:
+            parent, ops, body = None, [], [lang.paragraph(rng) for _ in range(paragraphs)]
+            published = start
+        else:
+            if profile == "light":
+                parent, ops = rng.randrange(i), ["touch"]
+            else:
+                # recent and early articles are both copied; the root most of all
+                parent = 0 if rng.random() < 0.3 else rng.randrange(i)
+                # a verbatim copy alone, or one to three real edits
+                ops = ["copy"] if rng.random() < 0.15 else rng.sample(OPERATIONS[1:], rng.randint(1, 3))
+            body = derive(lang, rng, bodies[parent], ops)
+            published = max(articles[parent]["published_dt"], articles[-1]["published_dt"]) + \
+                timedelta(minutes=rng.randint(10, 180))
+        bodies.append(body)
+        site = outlets[i % len(outlets)] if i else outlets[0]
+        title = " ".join(body[0][0].split()[:8]).rstrip(".,\"")
+        articles.append({
+            "id": f"a{i:02d}", "parent": None if parent is None else f"a{parent:02d}", "operations": ops,
+            "published_dt": published, "site": site["name"], "template": site["template"],
+            "title": title, "text": "\n\n".join(" ".join(p) for p in body),
+        })
+    for a in articles:
+        when = a.pop("published_dt")
+        a["published"] = None if (a["parent"] and rng.random() < undated) else when.isoformat() + "Z"
+    return {"seed": seed, "articles": articles, "outlets": outlets}
+
+
+def story_texts(story: dict) -> tuple[dict[str, str], dict[str, str | None]]:
+    """``(texts, parents)``: article id -> text, and article id -> parent id (None for the root)."""
+    return ({a["id"]: a["text"] for a in story["articles"]},
+            {a["id"]: a["parent"] for a in story["articles"]})
+
+
+# --- pages ----------------------------------------------------------------------------
+
+def _outlets(lang: Language, rng: random.Random) -> list[dict]:
+    """Five outlets, each with a template and boilerplate of its own (shared across its pages)."""
+    names = ["Daily " + _word(rng).capitalize(), _word(rng).capitalize() + " Post", "The " + _word(rng).capitalize(),
+             _word(rng).capitalize() + " Wire", _word(rng).capitalize() + " Radio"]
+    return [{"name": n, "template": i, "related": [lang.sentence(rng)[:70] for _ in range(4)],
+             "comments": [lang.sentence(rng) for _ in range(3)]} for i, n in enumerate(names)]
+
+
+def render_page(article: dict, outlet: dict) -> str:
+    """A realistic page: the article among navigation, banners, related links and comments."""
+    e = html.escape
+    paras = "".join(f"<p>{e(p)}</p>\n" for p in article["text"].split("\n\n"))
+    date = article["published"] or ""
+    related = "".join(f'<li><a href="/other/{i}">{e(t)}</a></li>' for i, t in enumerate(outlet["related"]))
+    comments = "".join(f'<div class="comment"><b>reader{i}</b><p>{e(c)}</p></div>'
+                       for i, c in enumerate(outlet["comments"]))
+    meta = {
+        0: f'<script type="application/ld+json">{json.dumps({"@type": "NewsArticle", "headline": article["title"], "datePublished": date, "publisher": {"name": outlet["name"]}})}</script>',
+        1: f'<meta property="og:title" content="{e(article["title"])}"><meta property="og:site_name" content="{e(outlet["name"])}"><meta property="article:published_time" content="{date}">',
+        2: f'<meta property="og:site_name" content="{e(outlet["name"])}">',
+        3: f'<meta name="date" content="{date}"><meta property="og:site_name" content="{e(outlet["name"])}">',
+        4: f'<meta property="og:site_name" content="{e(outlet["name"])}">',
+    }[outlet["template"]]
+    byline = f'<time datetime="{date}">{date[:10]}</time>' if date and outlet["template"] in (2, 4) else ""
+    return f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>{e(article['title'])} | {e(outlet['name'])}</title>{meta}
+<style>body{{font-family:serif}}</style><script>window.analytics=[];</script></head><body>
+<div class="cookie">We use cookies to improve your experience. By continuing you accept our use of cookies. <button>Accept</button></div>
+<header><nav><a href="/">Home</a> <a href="/news">News</a> <a href="/sport">Sport</a> <a href="/weather">Weather</a></nav></header>
+<main><article><h1>{e(article['title'])}</h1><div class="byline">By staff {byline}</div>
+{paras}</article>
+<aside><h3>Related stories</h3><ul>{related}</ul></aside>
+<section class="comments"><h3>Comments</h3>{comments}</section></main>
+<footer><p>&copy; {e(outlet['name'])}. All rights reserved. Terms of use. Privacy policy. Contact us.</p></footer>
+</body></html>"""
+
+
+def write_story(story: dict, folder: str | Path) -> Path:
+    """pages/<id>.html, urls.txt and lineage.json (the fixture format) under ``folder``."""
+    folder = Path(folder)
+    (folder / "pages").mkdir(parents=True, exist_ok=True)
+    outlets = {o["name"]: o for o in story["outlets"]}
+    lines = ["# simulated story, seed %d" % story["seed"]]
+    for a in story["articles"]:
+        (folder / "pages" / f"{a['id']}.html").write_text(render_page(a, outlets[a["site"]]), encoding="utf-8")
+        lines.append(f"pages/{a['id']}.html")
+    (folder / "urls.txt").write_text("\n".join(lines) + "\n")
+    truth = [{"id": a["id"], "entry": f"pages/{a['id']}.html", "site": a["site"], "title": a["title"],
+              "published": a["published"], "parent": a["parent"], "operations": a["operations"]}
+             for a in story["articles"]]
+    (folder / "lineage.json").write_text(json.dumps({"story": f"simulated-{story['seed']}", "articles": truth},
+                                                    indent=1))
+    return folder / "urls.txt"
