@@ -95,10 +95,10 @@ def main(args) -> int:
     check_config(config)
     params = {**config, "device": resolve_device(args.device)}
     out = Path(args.out)
-    inputs = {"out_dir": str(out.resolve()),
-              "tensorboard": str(Path(args.tensorboard).resolve()) if args.tensorboard else None}
-    result = run_pipeline("mlp", STAGES, inputs, params, out, store_dir=args.store, executor=make_executor(args.executor, args.workers, args.scheduler),
-                          force=args.force, progress=False if args.no_progress else None, packages=PACKAGES)
+    inputs = {"tensorboard": str(Path(args.tensorboard).resolve()) if args.tensorboard else None}
+    result = run_pipeline("mlp", STAGES, inputs, params, out, store_dir=args.store,
+                          executor=make_executor(args.executor, args.workers, args.scheduler), force=args.force,
+                          progress=False if args.no_progress else None, packages=PACKAGES)
     failures = result.failures.get("runs", [])
     for failure in failures:
         print(f"item {failure['item']} failed: {failure['status']}: {failure['message']}", file=sys.stderr)

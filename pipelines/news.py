@@ -60,11 +60,13 @@ def extract_article(page: dict, extract_settings: dict) -> dict:
     return {**article, "final_url": page.get("final_url"), "url": page.get("url")}
 
 
-def make_table(entries: list[dict], targets: list, articles: list, aligner: str = "nw") -> list[dict]:
+def make_table(entries: list[dict], targets: list, articles: list, aligner: str = "nw", normalize: bool = False,
+               transliterate: bool = False) -> list[dict]:
     """One row per input entry (articles.tsv), with unique labels for the usable ones.
 
     An article too long for the native aligner is listed as ``too-long`` rather than
-    stopping the whole alignment (one character is at most one codon, 3 nt).
+    stopping the whole alignment (one character is at most one codon, 3 nt). ``kept``
+    is the share of each article's characters the encoding writes (``encoding_check``).
     """
     from phylo.align.nw import max_pair_nt
     from phylo.trees.labels import make_labels
@@ -88,7 +90,8 @@ def make_table(entries: list[dict], targets: list, articles: list, aligner: str 
         else:
             row |= {k: result.get(k) for k in ("final_url", "title", "site", "published", "byline", "text")}
             row |= {"chars": len(result.get("text") or ""), "status": "ok", "message": ""}
-            if aligner == "nw" and row["chars"] > longest:
+            row |= encoding_check(row["text"], normalize, transliterate)
+            if row["status"] == "ok" and aligner == "nw" and row["chars"] > longest:
                 row |= {"status": "too-long", "message": f"{row['chars']} characters; the native aligner takes "
                                                          f"up to {longest}: use --aligner mafft"}
         first_line.setdefault(entry["target"], entry["line"])
@@ -97,6 +100,30 @@ def make_table(entries: list[dict], targets: list, articles: list, aligner: str 
     for row, label in zip(usable, make_labels(usable)):
         row["label"] = label
     return rows
+
+
+#: Below this share of its characters kept, an article is mostly lost to the encoding: warned.
+KEPT_WARNING = 0.5
+
+
+def encoding_check(text: str, normalize: bool, transliterate: bool) -> dict:
+    """``kept`` (share of characters the encoding writes), and a status or warning when most is lost.
+
+    The DNA writer table has A-Z, 0-9, space and period only, so text in another script
+    keeps little but its spaces and digits: a tree of that would look like a result and
+    mean nothing. Nothing kept is ``not-encodable``; under ``KEPT_WARNING`` is a warning.
+    """
+    from phylo.align.encoding import kept_share
+
+    kept = kept_share(text, normalize=normalize, transliterate=transliterate)
+    advice = "" if transliterate else "; for text in another script, rerun with --transliterate"
+    if kept == 0:
+        return {"kept": kept, "status": "not-encodable",
+                "message": f"none of its characters are in the DNA writer table (A-Z, 0-9, space, period){advice}"}
+    if kept < KEPT_WARNING:
+        return {"kept": kept, "message": f"warning: the encoding keeps only {kept:.0%} of its characters "
+                                         f"(the DNA writer table has A-Z, 0-9, space, period){advice}"}
+    return {"kept": kept}
 
 
 def write_table(table: list[dict], out_dir: str) -> str:
@@ -110,14 +137,15 @@ def write_table(table: list[dict], out_dir: str) -> str:
 
 # --- analysing ------------------------------------------------------------------------
 
-def encode_usable(table: list[dict], normalize: bool) -> dict[str, str]:
+def encode_usable(table: list[dict], normalize: bool, transliterate: bool = False) -> dict[str, str]:
     """The DNA writer sequence of every usable article, by label."""
     from phylo.align.encoding import encode
 
-    return {r["label"]: encode(r["text"], normalize=normalize) for r in table if r["status"] == "ok"}
+    return {r["label"]: encode(r["text"], normalize=normalize, transliterate=transliterate)
+            for r in table if r["status"] == "ok"}
 
 
-def encode_articles(table: list[dict], normalize: bool) -> dict[str, str]:
+def encode_articles(table: list[dict], normalize: bool, transliterate: bool = False) -> dict[str, str]:
     """As encode_usable, but one story's tree needs at least three articles."""
     usable = [r for r in table if r["status"] == "ok"]
     if len(usable) < MIN_ARTICLES:
@@ -126,7 +154,7 @@ def encode_articles(table: list[dict], normalize: bool) -> dict[str, str]:
             f"only {len(usable)} usable article(s) of {len(table)} entries ({failed} failed, see articles.tsv); "
             f"a tree needs at least {MIN_ARTICLES}: fix or add URLs and rerun"
         )
-    return encode_usable(table, normalize)
+    return encode_usable(table, normalize, transliterate)
 
 
 def align_all(sequences: dict[str, str], aligner: str, unit: str, correction: str | None,
@@ -223,9 +251,10 @@ STAGES = [
     Stage("pages", fetch_page, inputs=("targets",), params=("fetch_settings",), map="targets", io_bound=True),
     Stage("articles", extract_article, inputs=("pages",), params=("extract_settings",), map="pages",
           io_bound=True),
-    Stage("table", make_table, inputs=("entries", "targets", "articles"), params=("aligner",), persist=False),
+    Stage("table", make_table, inputs=("entries", "targets", "articles"),
+          params=("aligner", "normalize", "transliterate"), persist=False),
     Stage("articles_tsv", write_table, inputs=("table", "out_dir"), persist=False),
-    Stage("sequences", encode_articles, inputs=("table",), params=("normalize",), persist=False),
+    Stage("sequences", encode_articles, inputs=("table",), params=("normalize", "transliterate"), persist=False),
     Stage("distances", align_all, inputs=("sequences",), version=3,
           params=("aligner", "unit", "correction", "mafft_strategy", "nw_mode", "gaps")),
     Stage("replicate_seeds", replicate_seeds, params=("bootstrap",), persist=False),
@@ -253,7 +282,7 @@ def story_analysis_stages() -> list[Stage]:
     from phylo.trees import forest
 
     return [
-        Stage("sequences", encode_usable, inputs=("table",), params=("normalize",), persist=False),
+        Stage("sequences", encode_usable, inputs=("table",), params=("normalize", "transliterate"), persist=False),
         Stage("signatures", forest.table_signatures, inputs=("table",), params=("num_perm", "shingle_k")),
         Stage("candidates", forest.find_candidates, inputs=("signatures",), params=("story_threshold",)),
         Stage("pairs", forest.pairs_to_align, inputs=("signatures", "candidates"), params=("per_article",)),
@@ -312,6 +341,9 @@ def register(parser) -> None:
                       help="branch support from N resampled replicates (0: none)")
     news.add_argument("--normalize", action="store_true",
                       help="fold accents and whitespace before encoding instead of dropping them")
+    news.add_argument("--transliterate", action="store_true",
+                      help="write other scripts (Cyrillic, Greek, Chinese...) in Latin letters before encoding "
+                           "(implies --normalize); the table keeps only A-Z, 0-9, space and period")
     news.add_argument("--mafft-strategy", default="auto", help="MAFFT strategy (auto, fftns2, linsi, ...)")
     news.add_argument("--timeout", type=float, help="per-request read timeout in seconds")
     news.add_argument("--rate", type=float, help="requests per second to one host (default 1; 0 = no limit)")
@@ -327,27 +359,38 @@ def params_from_args(args) -> dict:
     ``--set fetch.KEY=VALUE`` / ``--set extract.KEY=VALUE``, then the dedicated flags
     (--timeout, --rate, ...).
     """
+    import json
+
     from phylo.errors import InputError
     from phylo.web.settings import load as load_settings
 
     if args.bootstrap < 0:
         raise InputError("--bootstrap must be 0 or more")
-    settings = load_settings(None, args.set)
+    if args.timeout is not None and not args.timeout > 0:
+        raise InputError(f"--timeout {args.timeout:g}: give the seconds to wait for a server, more than 0")
+    if args.rate is not None and not args.rate >= 0:
+        raise InputError(f"--rate {args.rate:g}: give requests per second to one host, 0 or more (0: no limit)")
+    if args.stories:
+        ignored = [flag for flag, used in (("--aligner mafft", args.aligner != "nw"),
+                                           ("--bootstrap", args.bootstrap),
+                                           ("--root midpoint", args.root != "date"),
+                                           ("--mafft-strategy", args.mafft_strategy != "auto")) if used]
+        if ignored:
+            raise InputError(f"--stories aligns only the pairs that share text, with the native aligner, and roots "
+                             f"each story at its earliest article; it cannot take {', '.join(ignored)}: drop "
+                             "them, or run one story's list without --stories")
+    # the dedicated flags are settings too: layered over --set, checked like them
+    flags = [("fetch.robots=false", args.ignore_robots), ("fetch.refresh=true", args.refresh),
+             (f"fetch.read_timeout={args.timeout!r}", args.timeout is not None),
+             (f"fetch.rate_per_host={args.rate!r}", args.rate is not None),
+             (f"fetch.cache_dir={json.dumps(str(Path(args.cache_dir or '.').resolve()))}", args.cache_dir)]
+    settings = load_settings(None, [*args.set, *(item for item, given in flags if given)])
     fetch_settings = settings["fetch"]
-    if args.ignore_robots:
-        fetch_settings["robots"] = False
-    if args.refresh:
-        fetch_settings["refresh"] = True
-    if args.timeout:
-        fetch_settings["read_timeout"] = args.timeout
-    if args.rate is not None:
-        fetch_settings["rate_per_host"] = args.rate
-    if args.cache_dir:
-        fetch_settings["cache_dir"] = str(Path(args.cache_dir).resolve())
     return {
         "fetch_settings": fetch_settings,
         "extract_settings": settings["extract"],
-        "normalize": args.normalize,
+        "normalize": args.normalize or args.transliterate,
+        "transliterate": args.transliterate,
         "aligner": args.aligner,
         "unit": args.unit,
         "correction": None if args.correction == "none" else args.correction,
@@ -375,7 +418,7 @@ def main(args) -> int:
     stages, params = (story_stages(), params_from_args(args) | STORY_PARAMS) if args.stories else \
         (STAGES, params_from_args(args))
     result = run_pipeline(
-        "news", stages, {"urls_list": str(Path(args.input).resolve()), "out_dir": str(out.resolve())},
+        "news", stages, {"urls_list": str(Path(args.input).resolve())},
         params, out, store_dir=args.store, executor=make_executor(args.executor, args.workers, args.scheduler),
         force=args.force,
         progress=False if args.no_progress else None, packages=PACKAGES,
@@ -384,7 +427,16 @@ def main(args) -> int:
     failed = [r for r in table if r["status"] != "ok"]
     for row in failed:
         print(f"left out: line {row['line']}: {row['url']}: {row['status']}: {row['message']}", file=sys.stderr)
+    for row in table:
+        if row["status"] == "ok" and row.get("message", "").startswith("warning:"):
+            print(f"line {row['line']}: {row['url']}: {row['message']}", file=sys.stderr)
     used = len(table) - len(failed)
+    # a failed fetch leaves one entry out; a failed alignment or replicate leaves the results short
+    broken = {stage: items for stage, items in result.failures.items() if stage not in ("pages", "articles")}
+    for stage, items in broken.items():
+        print(f"ERROR: {len(items)} item(s) of the {stage} stage failed (the first: {items[0]['status']}: "
+              f"{items[0]['message']}); the outputs in {out}/ are incomplete: rerun the same command to retry them",
+              file=sys.stderr)
     if args.stories:
         from phylo.trees.forest import forest_summary
 
@@ -392,8 +444,8 @@ def main(args) -> int:
         for row in summary[:20]:
             print(f"{row['story']}\t{row['size']} articles\t{row['sites']} sites\t{row['first_article']}")
         print(f"{used} of {len(table)} entries in {len(summary)} stories of 2+; outputs in {out}/", file=sys.stderr)
-        return 0
+        return 1 if broken else 0
     tree = result.values["tree"]
     print(ascii_tree(tree["newick"]))
     print(f"{used} of {len(table)} entries in the tree ({tree['rooting']}); outputs in {out}/", file=sys.stderr)
-    return 0
+    return 1 if broken else 0

@@ -169,7 +169,6 @@ def main(args) -> int:
         "test_files": files["test"], "test_mask_files": files["test_masks"],
         # in the store's folder, so a shared --store shares (and resumes) the trainings too
         "checkpoint_dir": str(store.resolve() / "wavelet-checkpoints"),
-        "out_dir": str(out.resolve()),
         "tensorboard": str(Path(args.tensorboard).resolve()) if args.tensorboard else None,
     }
     params = {**run, "device": resolve_device(args.device)}

@@ -304,7 +304,7 @@ def test_overlapping_run_is_refused_with_the_holders_pid(tmp_path, capsys):
     with run_lock(database):
         assert main(["monitor", str(cfg), "--once"]) == 1
     err = capsys.readouterr().err
-    assert f"another monitor run (pid {os.getpid()}) is using {database}" in err
+    assert f"(pid {os.getpid()}) is using the monitor database {database}" in err
     assert main(["monitor", str(cfg), "--once"]) == 0  # released: runs again
 
 

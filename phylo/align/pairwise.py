@@ -27,6 +27,7 @@ ALIGNERS = ("nw", "mafft")
 def align_all(sequences: dict[str, str], *, aligner: str = "nw", unit: str = "codon", mode: str = "anchor",
               strategy: str = "auto", threads: int | None = None) -> dict:
     """Counts for every pair: ``{"labels", "pairs" [(i, j)], "counts" [dict per pair], "msa"}``."""
+    check_sequences(sequences, "nt" if aligner == "mafft" else unit)
     labels = list(sequences)
     if aligner == "mafft":
         from phylo.align.distances import msa_counts
@@ -43,6 +44,20 @@ def align_all(sequences: dict[str, str], *, aligner: str = "nw", unit: str = "co
     pairs = list(itertools.combinations(range(len(labels)), 2))
     counts = align_pairs([sequences[label] for label in labels], pairs, unit=unit, mode=mode, threads=threads)
     return {"labels": labels, "pairs": pairs, "counts": counts, "msa": None}
+
+
+def check_sequences(sequences: dict[str, str], unit: str = "codon") -> None:
+    """Refuse what cannot be aligned as it stands (``encoding.sequence_problem``), naming the record."""
+    from phylo.align.encoding import sequence_problem
+
+    for label, seq in sequences.items():
+        problem = sequence_problem(seq, unit)
+        if problem:
+            hint = ("; align nucleotides instead (unit nt), or encode text first"
+                    if unit == "codon" and problem.startswith(("its", "codon")) else
+                    "; give DNA writer sequences (encode text first)")
+            raise InputError(f"sequence {label!r}: {problem}{hint}",
+                             setting="unit" if "unit nt" in hint else None)
 
 
 def distance_data(labels: list[str], pairs: list[tuple[int, int]], counts: list[dict], *,

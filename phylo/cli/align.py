@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 from pathlib import Path
 
@@ -37,10 +38,20 @@ def read_fasta(path: str) -> dict[str, str]:
     """Label -> sequence from a FASTA file; labels must be unique, at least two records."""
     from Bio import SeqIO
 
-    if not Path(path).is_file():
+    p = Path(path)
+    if not p.is_file():
         raise InputError(f"{path}: no such file")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not a text file (not UTF-8); give a FASTA file such as 'phylo encode' writes")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read it ({exc.strerror})") from None
+    if not text.lstrip().startswith(">"):
+        raise InputError(f"{path}: not FASTA: the first line must be a header starting with '>' "
+                         "(e.g. '>article-1'), then the sequence")
     seqs: dict[str, str] = {}
-    for rec in SeqIO.parse(path, "fasta"):
+    for rec in SeqIO.parse(io.StringIO(text), "fasta"):
         if rec.id in seqs:
             raise InputError(f"{path}: the id {rec.id!r} appears twice; ids must be unique")
         seqs[rec.id] = str(rec.seq).upper()

@@ -27,15 +27,51 @@ def read_records(text: str) -> list[tuple[str, str]]:
     return [(rec.id, str(rec.seq)) for rec in SeqIO.parse(io.StringIO(text), "fasta")]
 
 
+def read_input(source: str) -> str:
+    if source == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise InputError(f"{source}: no such file")
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"{source}: cannot read it ({exc.strerror})") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        where = "standard input" if source == "-" else source
+        raise InputError(f"{where}: not text (not UTF-8); give DNA as FASTA or a bare sequence") from None
+
+
+def check_record(name: str, seq: str) -> list[str]:
+    """Refuse what is not DNA; return warnings for what decoding drops (the original drops it silently)."""
+    from phylo.align.encoding import CODON_TO_CHAR, sequence_problem
+
+    problem = sequence_problem(seq, "nt")
+    if problem:
+        raise InputError(f"{name}: {problem}; decode reads DNA writer sequences")
+    warnings = []
+    upper = seq.upper()
+    unknown = [k for k in range(0, len(upper) - 2, 3) if upper[k:k + 3] not in CODON_TO_CHAR]
+    if unknown:
+        warnings.append(f"{name}: {len(unknown)} codon(s) are not in the DNA writer table and were dropped "
+                        f"(the first: {upper[unknown[0]:unknown[0] + 3]} at nt {unknown[0] + 1})")
+    if len(seq) % 3:
+        warnings.append(f"{name}: the last {len(seq) % 3} nt are not a whole codon and were dropped")
+    return warnings
+
+
 def run(args) -> int:
     from phylo.align.encoding import decode
 
-    if args.fasta == "-":
-        text = sys.stdin.read()
-    else:
-        if not Path(args.fasta).is_file():
-            raise InputError(f"{args.fasta}: no such file")
-        text = Path(args.fasta).read_text(encoding="utf-8", errors="replace")
-    for name, seq in read_records(text):
+    where = "standard input" if args.fasta == "-" else args.fasta
+    records = [(name, seq) for name, seq in read_records(read_input(args.fasta)) if seq or name != "sequence"]
+    if not records:
+        raise InputError(f"{where}: no sequence to decode")
+    for name, seq in records:
+        for warning in check_record(name, seq):
+            print(f"warning: {warning}", file=sys.stderr)
         print(f"{name}\t{decode(seq)}" if args.ids else decode(seq))
     return 0

@@ -16,6 +16,7 @@ import argparse
 import importlib
 import logging
 import os
+import signal
 import sys
 import traceback
 
@@ -36,6 +37,16 @@ FLAGS = {
     "method": "--method", "executor": "--executor", "device": "--device", "cron": "--cron", "every": "--every",
     "strategy": "--strategy", "set": "--set", "tensorboard": "--tensorboard",
 }
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is, so it stops the way Ctrl-C does: ``finally``
+    blocks run (``run.json`` is written, temporary folders and child programs go), and
+    nothing on the way catches it as an ordinary error."""
+
+
+def _terminate(signum, frame):
+    raise Terminated()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -74,11 +85,15 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         return int(args.func(args) or 0)
     except PhyloError as exc:
         print(error_line(exc, getattr(sys.modules.get(args.func.__module__), "FLAGS", None)), file=sys.stderr)
         return exit_status(exc)
+    except Terminated:
+        print("ERROR: stopped by SIGTERM; rerun the same command to resume", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
         print("ERROR: interrupted; rerun the same command to resume", file=sys.stderr)
         return 130

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
 
@@ -22,23 +23,46 @@ def register(subparsers) -> None:
 
 
 def read_distances(path: str):
-    """A skbio DistanceMatrix from TSV (lsmat) or PHYLIP, chosen by content."""
+    """A skbio DistanceMatrix from TSV (lsmat) or PHYLIP, chosen by content; finite and >= 0."""
+    import numpy as np
     from skbio import DistanceMatrix
 
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{path}: no such file; give the distances.tsv or .phy written by 'phylo align'")
-    first = p.read_text(encoding="utf-8").lstrip().split("\n", 1)[0]
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not a text file (not UTF-8); give the distances.tsv or .phy written by "
+                         "'phylo align'") from None
+    first = text.lstrip().split("\n", 1)[0]
     fmt = "phylip_dm" if first.strip().isdigit() else "lsmat"
     try:
-        return DistanceMatrix.read(str(p), format=fmt, **({"delimiter": "\t"} if fmt == "lsmat" else {}))
+        dm = DistanceMatrix.read(io.StringIO(text), format=fmt, **({"delimiter": "\t"} if fmt == "lsmat" else {}))
     except Exception as exc:  # skbio raises several types for malformed matrices
         raise InputError(f"{path}: not a readable distance matrix ({exc}); expected a square TSV or PHYLIP file")
+    bad = np.argwhere(~np.isfinite(dm.data) | (dm.data < 0))
+    if len(bad):
+        i, j = bad[0]
+        raise InputError(f"{path}: the distance between {dm.ids[i]} and {dm.ids[j]} is {dm.data[i, j]}; "
+                         "distances must be finite numbers of 0 or more")
+    if dm.shape[0] < 2:
+        raise InputError(f"{path}: holds {dm.shape[0]} taxon; a tree needs at least two")
+    return dm
+
+
+def write_file(path: str, text: str) -> None:
+    from phylo.engine.files import atomic_write
+
+    try:
+        atomic_write(path, text)
+    except OSError as exc:
+        raise InputError(f"cannot write {path} ({exc.strerror}); choose another path") from None
 
 
 def run(args) -> int:
-    from phylo.engine.files import atomic_write, read_tsv
-    from phylo.trees.build import ascii_tree, build_tree, root_tree, to_newick
+    from phylo.engine.files import read_tsv
+    from phylo.trees.build import ascii_tree, build_tree, root_tree, rooted_tree, to_newick
 
     dm = read_distances(args.distances)
     dates = {}
@@ -46,20 +70,21 @@ def run(args) -> int:
         if not Path(args.dates).is_file():
             raise InputError(f"{args.dates}: no such file; give the articles.tsv of a run")
         dates = {r["label"]: r.get("published") for r in read_tsv(args.dates) if r.get("label")}
-    tree, how = root_tree(build_tree(dm, args.method), dates)
+    if dm.shape[0] == 2:  # NJ needs three; any method gives two taxa one edge, split in the middle
+        tree, how = rooted_tree(list(dm.ids), dm.data, dates, args.method)
+    else:
+        tree, how = root_tree(build_tree(dm, args.method), dates)
     newick = to_newick(tree)
     if args.out:
-        atomic_write(args.out, newick + "\n")
+        write_file(args.out, newick + "\n")
     else:
         print(newick)
     if args.nexus:
-        from io import StringIO
-
         from Bio import Phylo
 
-        buf = StringIO()
-        Phylo.write(Phylo.read(StringIO(newick), "newick"), buf, "nexus")
-        atomic_write(args.nexus, buf.getvalue())
+        buf = io.StringIO()
+        Phylo.write(Phylo.read(io.StringIO(newick), "newick"), buf, "nexus")
+        write_file(args.nexus, buf.getvalue())
     if args.ascii:
         print(ascii_tree(newick), file=sys.stderr)
     print(f"{args.method} tree of {dm.shape[0]} taxa, rooted at the {how}", file=sys.stderr)

@@ -198,9 +198,13 @@ def package_versions(names: list[str]) -> dict[str, str | None]:
 def run_pipeline(name: str, stages: list[Stage], inputs: dict, params: dict, out_dir: str | Path, *,
                  store_dir: str | Path | None = None, executor=None, force: bool = False,
                  progress: bool | None = None, packages: list[str] = (), extra: dict | None = None) -> RunResult:
-    """Run a pipeline into ``out_dir`` and always write ``out_dir/run.json``, even on failure.
+    """Run a pipeline into the output folder ``out_dir``; ``run.json`` is written even on failure.
 
-    The store defaults to ``out_dir/.phylo/store``: rerunning the same command resumes.
+    Stages that write files take the input ``out_dir``, which the runner provides: a
+    staging folder published into ``out_dir`` when the run ends, so the folder holds one
+    run's set of files, never a mix of two (``phylo.engine.output_folder``; a second run
+    into the same folder is refused while one runs). The store defaults to
+    ``out_dir/.phylo/store``: rerunning the same command resumes.
     """
     import platform
     import sys
@@ -208,11 +212,9 @@ def run_pipeline(name: str, stages: list[Stage], inputs: dict, params: dict, out
 
     from phylo import __version__
     from phylo.engine.files import write_json
+    from phylo.engine.output_folder import output_folder
 
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    store = Store(store_dir or out_dir / ".phylo" / "store")
-    result = RunResult({})
     record = {
         "pipeline": name,
         "phylo_version": __version__,
@@ -220,22 +222,33 @@ def run_pipeline(name: str, stages: list[Stage], inputs: dict, params: dict, out
         "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "executor": getattr(executor, "name", "serial"),
         "parameters": params,
-        "inputs": {k: v for k, v in inputs.items() if isinstance(v, (str, int, float, bool, type(None)))},
+        "inputs": {k: v for k, v in {**inputs, "out_dir": str(out_dir.resolve())}.items()
+                   if isinstance(v, (str, int, float, bool, type(None)))},
         "versions": {"python": platform.python_version(), **package_versions(["phylo", *packages])},
         **(extra or {}),
     }
-    status = "failed"
     try:
-        result = run_stages(stages, inputs, params, store, executor, force=force, progress=progress,
-                            result=result)
-        status = "ok"
-        return result
-    except BaseException as exc:
-        record["error"] = f"{type(exc).__name__}: {exc}"
-        raise
+        with output_folder(out_dir) as staging:
+            store = Store(store_dir or out_dir / ".phylo" / "store")
+            result = RunResult({})
+            status = "failed"
+            try:
+                result = run_stages(stages, {**inputs, "out_dir": str(staging)}, params, store, executor,
+                                    force=force, progress=progress, result=result)
+                status = "ok"
+                return result
+            except BaseException as exc:
+                record["error"] = f"{type(exc).__name__}: {exc}"
+                status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+                raise
+            finally:
+                if executor is not None:
+                    executor.close()
+                    executor = None
+                record |= {"finished": datetime.now(timezone.utc).isoformat(timespec="seconds"), "status": status,
+                           "timings": result.timings, "failures": result.failures,
+                           "files": sorted(p.name for p in staging.iterdir()) + ["run.json"]}
+                write_json(staging / "run.json", record)
     finally:
-        if executor is not None:
+        if executor is not None:  # the folder was refused before the run started
             executor.close()
-        record |= {"finished": datetime.now(timezone.utc).isoformat(timespec="seconds"), "status": status,
-                   "timings": result.timings, "failures": result.failures}
-        write_json(out_dir / "run.json", record)

@@ -7,7 +7,7 @@ from pathlib import Path
 from phylo.engine.files import atomic_write, tsv_text
 
 LINEAGE_COLUMNS = ["label", "source", "identity", "confidence", "containment", "note"]
-ARTICLE_COLUMNS = ["label", "url", "final_url", "title", "site", "published", "chars", "status", "message"]
+ARTICLE_COLUMNS = ["label", "url", "final_url", "title", "site", "published", "chars", "kept", "status", "message"]
 
 
 def write_articles(path: str | Path, rows: list[dict]) -> None:

@@ -65,7 +65,10 @@ def fetch_file(path: str, s: dict) -> dict:
         raise EntryError("file-not-found", f"no such file: {file}; check the path in your list")
     if file.stat().st_size > s["max_bytes"]:
         raise EntryError("too-large", f"{file} is larger than {s['max_bytes']} bytes (max_bytes); raise max_bytes if it is really a page")
-    body = file.read_bytes()
+    try:
+        body = file.read_bytes()
+    except OSError as exc:
+        raise EntryError("unreadable", f"cannot read {file} ({exc.strerror or exc}); check its permissions") from None
     mime = _guess_file_type(file, body)
     return make_page(path, file.resolve().as_uri(), 200, mime, None, body)
 

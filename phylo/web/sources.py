@@ -45,7 +45,11 @@ def read_entries(list_path: str | Path) -> list[dict]:
 def parse_entry(text: str, base_dir: str | Path | None = None, line: int = 0) -> dict:
     """One entry (a URL, a ``file://`` URL or a path) as a dict; see the module docstring."""
     entry = {"line": line, "entry": text}
-    scheme = urlsplit(text).scheme.lower()
+    try:
+        scheme = urlsplit(text).scheme.lower()
+    except ValueError as exc:  # e.g. "http://[::1": an unclosed IPv6 bracket
+        return {**entry, "kind": "url", "target": text, "error": "bad-url",
+                "message": f"not a valid URL: {text} ({exc}); check the line"}
     if scheme in ("http", "https"):
         return {**entry, "kind": "url", **_url_target(text)}
     if scheme == "file":
