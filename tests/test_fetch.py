@@ -430,17 +430,32 @@ def test_robots_crawl_delay_spaces_requests(web, fetch_settings):
 
 
 def test_a_read_timeout_is_not_retried_and_a_stalling_host_is_given_up(web, fetch_settings):
-    web.fault("/slow1", "slow-first-byte", seconds=3)
-    web.fault("/slow2", "slow-first-byte", seconds=3)
+    from phylo.web.politeness import STALL_LIMIT
+
+    slow = [f"/slow{i}" for i in range(STALL_LIMIT)]
+    for path in slow:
+        web.fault(path, "slow-first-byte", seconds=3)
     web.page("/fine", PAGE)
     settings = {**fetch_settings, "robots": False}
     start = time.monotonic()
-    fails(url_entry(web.url("/slow1")), settings, "timeout")
-    fails(url_entry(web.url("/slow2")), settings, "timeout")
-    assert time.monotonic() - start < 2 * settings["read_timeout"] + 1  # one try each, not 1 + retries
-    assert web.hits("/slow1") == web.hits("/slow2") == 1
-    error = fails(url_entry(web.url("/fine")), settings, "timeout")  # two timeouts in a row: host skipped
+    for path in slow:
+        fails(url_entry(web.url(path)), settings, "timeout")
+    assert time.monotonic() - start < STALL_LIMIT * settings["read_timeout"] + 1  # one try each, not 1 + retries
+    assert [web.hits(path) for path in slow] == [1] * STALL_LIMIT
+    error = fails(url_entry(web.url("/fine")), settings, "timeout")  # timeouts in a row: the host is skipped
     assert "stopped answering" in error.message and web.hits("/fine") == 0
+
+
+def test_an_answer_resets_the_count_of_timeouts(web, fetch_settings):
+    from phylo.web.politeness import STALL_LIMIT
+
+    web.fault("/slow", "slow-first-byte", seconds=3)
+    web.page("/fine", PAGE)
+    settings = {**fetch_settings, "robots": False}
+    for _ in range(2):
+        for _ in range(STALL_LIMIT - 1):
+            fails(url_entry(web.url("/slow")), settings, "timeout")
+        assert fetch(url_entry(web.url("/fine")), settings)["html"] == PAGE
 
 
 def test_retries_stop_at_the_deadline(web, fetch_settings):

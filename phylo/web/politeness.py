@@ -27,7 +27,7 @@ from phylo.errors import EntryError
 log = logging.getLogger(__name__)
 
 ROBOTS_TTL = 3600.0  # seconds a host's robots.txt stays cached
-STALL_LIMIT = 2      # timeouts in a row after which a host is skipped for a while
+STALL_LIMIT = 3      # timeouts in a row after which a host is skipped for a while
 STALL_PAUSE = 600.0  # seconds a stalled host is skipped (a run; the next monitor run tries again)
 _ALLOW_ALL = "User-agent: *\nDisallow:\n"
 _DISALLOW_ALL = "User-agent: *\nDisallow: /\n"
