@@ -527,3 +527,17 @@ def test_public_addresses_by_the_ipv4_they_carry():
                          ("2606:4700:4700::1111", True), ("64:ff9b::7f00:1", False), ("10.1.2.3", False),
                          ("100.64.0.1", False), ("169.254.169.254", False), ("::1", False), ("224.0.0.1", False)]:
         assert is_public(ipaddress.ip_address(text)) is public, text
+
+
+def test_a_request_waiting_to_retry_leaves_its_slot_to_the_host_other_pages(web, fetch_settings):
+    web.sequence("/busy", [Response(status=429, headers={"Retry-After": "2"}), Response(PAGE)])
+    web.page("/other", PAGE)
+    settings = {**fetch_settings, "host_concurrency": 1, "robots": False}
+    busy = threading.Thread(target=fetch, args=(url_entry(web.url("/busy")), settings))
+    busy.start()
+    time.sleep(0.3)  # /busy got its 429 and waits out Retry-After
+    start = time.monotonic()
+    assert fetch(url_entry(web.url("/other")), settings)["html"] == PAGE
+    assert time.monotonic() - start < 1.0  # not after /busy's 2 s
+    busy.join()
+    assert web.hits("/busy") == 2

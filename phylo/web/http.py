@@ -10,8 +10,8 @@ following redirects (``phylo.web.fetch`` follows them, checking every hop), or r
   honoured. Three rules of our own (``_Retry``): a *read timeout* is never retried (a
   server that stalls once usually stalls again, and each try costs a full
   ``read_timeout``), a ``Retry-After`` longer than ``retry_after_max`` and any wait that
-  would pass the fetch's deadline give up at once, and every retry waits for the host's
-  turn in the gate again;
+  would pass the fetch's deadline give up at once, and a retry gives the host's slot up
+  while it waits, then waits for the host's turn in the gate again;
 * with ``allow_private`` off, each connection resolves the host itself, checks every
   address and connects to the one it checked (``phylo.web.safety``), so a name cannot
   answer the check with a public address and the connection with a private one;
@@ -57,9 +57,9 @@ def get_once(url: str, s: dict, deadline: float, accept=TEXT_TYPES) -> tuple[req
     headers = {"User-Agent": s["user_agent"]}
     if s["refresh"]:
         headers["Cache-Control"] = "no-cache"  # the cache revalidates instead of answering
-    with host_slot(url, s, deadline) as wait_turn:
+    with host_slot(url, s, deadline) as pause:
         session, adapter = _session(s)
-        adapter.max_retries = _retry_policy(s, deadline, wait_turn)
+        adapter.max_retries = _retry_policy(s, deadline, pause)
         # never wait for the first byte past the deadline
         timeout = (s["connect_timeout"], max(0.1, min(s["read_timeout"], deadline - time.monotonic())))
         try:
@@ -86,12 +86,12 @@ class _Retry(Retry):
 
     deadline = math.inf
     retry_after_limit = math.inf
-    before_retry = None
+    pause = None  # politeness.host_slot's pause(seconds)
     planned_wait: float | None = None
 
     def new(self, **kw):
         retry = super().new(**kw)
-        retry.deadline, retry.retry_after_limit, retry.before_retry = self.deadline, self.retry_after_limit, self.before_retry
+        retry.deadline, retry.retry_after_limit, retry.pause = self.deadline, self.retry_after_limit, self.pause
         return retry
 
     def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
@@ -118,22 +118,20 @@ class _Retry(Retry):
             return None
 
     def sleep(self, response=None) -> None:
-        if self.planned_wait is None:
+        if self.pause is None:
             super().sleep(response)
         else:
-            time.sleep(self.planned_wait)
-        if self.before_retry is not None:
-            self.before_retry()
+            self.pause(self.planned_wait or 0.0)  # the host's slot is free meanwhile; then its turn again
 
 
-def _retry_policy(s: dict, deadline: float, wait_turn) -> _Retry:
+def _retry_policy(s: dict, deadline: float, pause) -> _Retry:
     retry = _Retry(
         total=s["retries"], connect=s["retries"], read=s["retries"], status=s["retries"], other=0,
         redirect=False, allowed_methods={"GET", "HEAD"}, status_forcelist=RETRY_STATUSES,
         backoff_factor=s["backoff"], backoff_max=s["backoff_max"], backoff_jitter=s["backoff"],
         respect_retry_after_header=True, raise_on_status=False,
     )
-    retry.deadline, retry.retry_after_limit, retry.before_retry = deadline, s["retry_after_max"], wait_turn
+    retry.deadline, retry.retry_after_limit, retry.pause = deadline, s["retry_after_max"], pause
     return retry
 
 

@@ -139,20 +139,38 @@ def interval(url: str, s: dict) -> float:
 def host_slot(url: str, s: dict, deadline: float):
     """Hold one of the host's connection slots, after waiting for the host's turn.
 
-    Yields a function that waits for the host's turn again (for a retry inside the slot).
+    Yields ``pause(seconds)``: for a retry inside the slot, it gives the slot up while
+    it waits (a request sleeping before its retry is not in flight, and must not keep
+    the host's other pages waiting), then takes a slot and the host's turn again.
     """
     host = urlsplit(url).netloc.lower()
     gate = _gate(url, s)
     if time.monotonic() < gate.stalled_until:
         raise EntryError("timeout", f"{host} stopped answering ({STALL_LIMIT} timeouts in a row), so its other "
                                     "pages are skipped for now; try again later")
-    if not gate.slots.acquire(timeout=max(0.0, deadline - time.monotonic())):
-        raise EntryError("timeout", f"waited too long for a free connection to {host} (deadline); lower the number of pages per host or raise deadline")
+
+    held = [False]
+
+    def take() -> None:
+        if not gate.slots.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            raise EntryError("timeout", f"waited too long for a free connection to {host} (deadline); lower the "
+                                        "number of pages per host or raise deadline")
+        held[0] = True
+
+    def pause(seconds: float) -> None:
+        gate.slots.release()
+        held[0] = False
+        time.sleep(seconds)
+        take()
+        gate.wait_turn(interval(url, s))
+
+    take()
     try:
         gate.wait_turn(interval(url, s))
-        yield lambda: gate.wait_turn(interval(url, s))
+        yield pause
     finally:
-        gate.slots.release()
+        if held[0]:
+            gate.slots.release()
 
 
 def record_outcome(url: str, s: dict, timed_out: bool) -> None:
