@@ -130,4 +130,5 @@ def test_four_dask_workers_keep_one_request_per_second_per_host(tmp_path, web):
     times = sorted(r.time for r in web.requests())  # robots.txt included: it goes through the same gate
     assert len(times) == 7
     gaps = [b - a for a, b in zip(times, times[1:])]
-    assert min(gaps) >= 0.9, gaps
+    # the server stamps each request when its thread gets to it: allow it some jitter, not a second request
+    assert times[-1] - times[0] >= 0.95 * len(gaps) and min(gaps) >= 0.6, gaps
