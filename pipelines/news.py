@@ -26,7 +26,9 @@ def read_list(urls_list: str) -> list[dict]:
 
 
 def distinct_targets(entries: list[dict]) -> list:
-    """Each distinct target once (a URL listed twice is fetched once), in list order.
+    """Each distinct article once, in list order: a URL listed twice, or again with tracking
+    parameters (``?utm_source=...``), is fetched once (entries with one ``key``, see
+    ``phylo.web.sources``).
 
     Local files carry their size and modification time, so an edited file is re-read.
     Entries that are already bad (e.g. a missing file) become Failures.
@@ -36,15 +38,19 @@ def distinct_targets(entries: list[dict]) -> list:
         if entry.get("error"):
             out.append(Failure(entry["error"], entry.get("message", "")))
             continue
-        if entry["target"] in seen:
+        if _key(entry) in seen:
             continue
-        seen.add(entry["target"])
+        seen.add(_key(entry))
         target = {k: entry[k] for k in ("kind", "target", "entry")}
         if entry["kind"] == "file" and os.path.exists(entry["target"]):
             stat = os.stat(entry["target"])
             target["stamp"] = [stat.st_size, stat.st_mtime_ns]
         out.append(target)
     return out
+
+
+def _key(entry: dict) -> str:
+    return entry.get("key") or entry["target"]
 
 
 def fetch_page(target: dict, fetch_settings: dict) -> dict:
@@ -75,6 +81,10 @@ def make_table(entries: list[dict], targets: list, articles: list, aligner: str 
 
     # targets and articles run in step (articles maps over pages, which map over targets)
     by_target = {t["target"]: a for t, a in zip(targets, articles) if not isinstance(t, Failure)}
+    fetched_as = {}  # key -> the target fetched for it (its first entry's)
+    for entry in entries:
+        if not entry.get("error"):
+            fetched_as.setdefault(_key(entry), entry["target"])
     rows, first_line = [], {}
     for entry in entries:
         row = {"url": entry["entry"], "line": entry["line"]}
@@ -82,19 +92,21 @@ def make_table(entries: list[dict], targets: list, articles: list, aligner: str 
             row |= {"status": entry["error"], "message": entry.get("message", "")}
             rows.append(row)
             continue
-        result = by_target[entry["target"]]
-        if entry["target"] in first_line:
-            row |= {"status": "duplicate", "message": f"same as line {first_line[entry['target']]}; used once"}
+        key = _key(entry)
+        result = by_target[fetched_as[key]]
+        if key in first_line:
+            row |= {"status": "duplicate", "message": f"same article as line {first_line[key]}; used once"}
         elif isinstance(result, Failure):
             row |= {"status": result.status, "message": result.message}
         else:
-            row |= {k: result.get(k) for k in ("final_url", "title", "site", "published", "byline", "text")}
+            row |= {k: result.get(k) for k in ("final_url", "title", "site", "published", "byline", "text",
+                                                "extractor")}
             row |= {"chars": len(result.get("text") or ""), "status": "ok", "message": ""}
             row |= encoding_check(row["text"], normalize, transliterate)
             if row["status"] == "ok" and aligner == "nw" and row["chars"] > longest:
                 row |= {"status": "too-long", "message": f"{row['chars']} characters; the native aligner takes "
                                                          f"up to {longest}: use --aligner mafft"}
-        first_line.setdefault(entry["target"], entry["line"])
+        first_line.setdefault(key, entry["line"])
         rows.append(row)
     usable = [r for r in rows if r["status"] == "ok"]
     for row, label in zip(usable, make_labels(usable)):
@@ -250,7 +262,7 @@ STAGES = [
     Stage("targets", distinct_targets, inputs=("entries",), persist=False),
     Stage("pages", fetch_page, inputs=("targets",), params=("fetch_settings",), map="targets", io_bound=True),
     Stage("articles", extract_article, inputs=("pages",), params=("extract_settings",), map="pages",
-          io_bound=True),
+          io_bound=True, version=2),
     Stage("table", make_table, inputs=("entries", "targets", "articles"),
           params=("aligner", "normalize", "transliterate"), persist=False),
     Stage("articles_tsv", write_table, inputs=("table", "out_dir"), persist=False),

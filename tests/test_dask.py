@@ -105,3 +105,30 @@ def test_a_worker_killed_mid_run_loses_no_results(tmp_path, dask_executor):
     # every item was stored: a rerun (on any executor) computes nothing
     again = run_stages(stages, inputs, {}, Store(tmp_path / "store"), SerialExecutor(), progress=False)
     assert again.timings["tens"]["cached"] == 8
+
+
+# ---------------------------------------------------------------- politeness is per run, not per worker
+
+
+def test_four_dask_workers_keep_one_request_per_second_per_host(tmp_path, web):
+    from pipelines.news import fetch_page
+
+    for i in range(6):
+        web.page(f"/story-{i}", f"<html><body><p>story {i}</p></body></html>")
+    targets = [{"kind": "url", "target": web.url(f"/story-{i}"), "entry": web.url(f"/story-{i}")} for i in range(6)]
+    stages = [Stage("pages", fetch_page, inputs=("targets",), params=("fetch_settings",), map="targets",
+                    io_bound=True)]
+    settings = {"rate_per_host": 1.0, "host_concurrency": 4, "read_timeout": 5.0}
+    executor = DaskExecutor(workers=4)
+    try:
+        assert len(executor.client.scheduler_info()["workers"]) == 4
+        result = run_stages(stages, {"targets": targets}, {"fetch_settings": settings}, Store(tmp_path), executor,
+                            progress=False)
+    finally:
+        executor.close()
+    assert not result.failures
+    times = sorted(r.time for r in web.requests())  # robots.txt included: it goes through the same gate
+    assert len(times) == 7
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    # the server stamps each request when its thread gets to it: allow it some jitter, not a second request
+    assert times[-1] - times[0] >= 0.95 * len(gaps) and min(gaps) >= 0.6, gaps

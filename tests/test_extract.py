@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from bs4 import BeautifulSoup
+
 from phylo.errors import EntryError
 from phylo.web.extract import extract, largest_text_block
 from phylo.trees.dates import iso_date
@@ -238,3 +240,120 @@ def test_a_copy_of_the_shipped_settings_file_loads_as_the_defaults(tmp_path):
     assert load(str(mine)) == load()
     assert load()["fetch"] == FETCH_DEFAULTS and FETCH_DEFAULTS["cache_dir"] is None
     assert load(None, ["fetch.connect_timeout=5"])["fetch"]["connect_timeout"] == 5
+
+# ---------------------------------------------------------------- the extraction chain and pages that are not the article
+
+MORE = [
+    "The mayor thanked the crews who worked through the night and promised that the council would review how it "
+    "maintains the bridge machinery in the years to come.",
+    "Residents on the coastal road said lorries had rattled their windows for more than a week, and several asked for "
+    "a weight limit to be kept on the road once the bridge is open.",
+    "Engineers expect to finish painting the span in May, weather permitting, and will close one lane at a time during "
+    "the work so that traffic keeps moving.",
+]
+
+
+def test_an_article_only_trafilatura_defaults_find_comes_out_ok_with_the_fallback_recorded():
+    # The failure pattern: the body's container carries a class that phylo's precision pass prunes
+    # ("related" in "related-links-enabled"), so the first pass finds nothing at all.
+    paras = "".join(f"<p>{p}</p>" for p in STORY + MORE)
+    html = (f"<html><head><title>Bridge</title></head><body><h1>Harbour Bridge reopens</h1>"
+            f'<div class="entry-content related-links-enabled">{paras}</div></body></html>')
+    from phylo.web.extract import _phylo_text
+
+    assert len(_phylo_text(html, None, {"favor_precision": True}, BeautifulSoup(html, "lxml"))) < 50  # the <h1> only
+    article = extract(page(html))
+    assert article["extractor"] == "trafilatura"
+    for paragraph in STORY + MORE:
+        assert paragraph in article["text"]
+
+
+def test_the_json_ld_article_body_is_a_fallback():
+    from phylo.web.metadata import article_body
+
+    body = "\n".join(STORY)
+    html = ("<html><head><title>Bridge</title>" + json_ld({"@type": "NewsArticle", "headline": "Bridge", "articleBody": body})
+            + "</head><body><div id='app-shell'><a href='/'>Home</a></div></body></html>")
+    article = extract(page(html))
+    assert article["extractor"] != "phylo"  # trafilatura's defaults read articleBody too; either path will do
+    assert article["text"].split() == body.split()
+    marked_up = json_ld({"@type": "Article", "articleBody": "<p>" + "</p><p>".join(STORY) + "</p>"})
+    assert article_body(BeautifulSoup(f"<html><head>{marked_up}</head></html>", "lxml")).split("\n") == STORY
+
+
+def test_the_first_pass_is_recorded_when_it_suffices():
+    assert extract(page(page_html()))["extractor"] == "phylo"
+    path = "file:///tmp/notes.txt"
+    assert extract(page("Title\n\n" + "\n\n".join(STORY), url=path, content_type="text/plain"))["extractor"] == "plain-text"
+
+
+def test_an_article_split_over_two_article_elements_keeps_both_halves():
+    first = "".join(f"<p>{p}</p>" for p in STORY)
+    second = "".join(f"<p>{p}</p>" for p in MORE)
+    teasers = "".join(f"<article class='card'><h3><a href='/s{i}'>Another story number {i} about the coast</a></h3></article>"
+                      for i in range(3))
+    html = (f"<html><head><title>Bridge</title></head><body><main>"
+            f"<article><h1>Harbour Bridge reopens after nine days of repairs</h1><div class='body'>{first}</div></article>"
+            f"<div class='ad-slot'>Advertisement</div>"
+            f"<article><div class='body'>{second}</div></article>"
+            f"</main><section class='more'>{teasers}</section></body></html>")
+    text = extract(page(html))["text"]
+    for paragraph in STORY + MORE:
+        assert paragraph in text
+    assert text.index(STORY[-1]) < text.index(MORE[0])
+    assert "Another story" not in text and "Advertisement" not in text
+
+
+CONSENT_PAGE = """<html><head><title>Before you continue</title></head><body><div class="qc-cmp2-container">
+<h1>We value your privacy</h1>
+<p>We and our 842 partners store and/or access information on a device, such as cookies and process personal data,
+such as unique identifiers and standard information sent by a device for personalised advertising and content,
+advertising and content measurement, audience research and services development.</p>
+<p>With your permission we and our partners may use precise geolocation data and identification through device
+scanning. You may click to consent to our and our 842 partners' processing as described above.</p>
+<p>Alternatively you may access more detailed information and change your preferences before consenting or to refuse
+consenting. Please note that some processing of your personal data may not require your consent, but you have a right
+to object to such processing.</p>
+<p>Your preferences will apply to this website only. You can change your preferences or withdraw your consent at any
+time by returning to this site and clicking the "Privacy" button at the bottom of the webpage.</p>
+<button>Accept all</button><button>Reject all</button><button>More options</button></div></body></html>"""
+
+CONSENT_IN_ARTICLE = [
+    "This content is blocked until you accept cookies. We use cookies and similar technologies from our partners to "
+    "show you this article and to measure how it is read.",
+    "To read the article, please accept all cookies in the banner below or manage your cookie settings. You can "
+    "withdraw your consent at any time in the privacy settings of your account.",
+    "If you do not want to accept cookies, you can read this site without tracking on our ad-free plan.",
+]
+
+
+@pytest.mark.parametrize("html", [CONSENT_PAGE, page_html(paragraphs=CONSENT_IN_ARTICLE)],
+                         ids=["consent-interstitial", "consent-in-the-article"])
+def test_a_cookie_consent_wall_is_reported_as_such(html):
+    with pytest.raises(EntryError) as info:
+        extract(page(html))
+    assert info.value.status == "consent-wall"
+    assert "save the page" in info.value.message
+
+
+def test_a_story_about_cookie_rules_is_an_article():
+    story = [
+        "The data protection regulator ruled on Tuesday that news websites must make rejecting cookies as easy as "
+        "accepting them, after a two-year inquiry into consent banners.",
+        "Its report found that most of the sites it examined hid the option to refuse behind several clicks, while "
+        "the button to accept all cookies was shown at once and in brighter colours.",
+        "Publishers said the ruling would cut advertising income, and the trade body for online advertisers said it "
+        "would ask the courts to review how the regulator read the consent rules.",
+    ]
+    article = extract(page(page_html(paragraphs=story)))
+    assert article["text"].startswith(story[0][:40])
+
+
+def test_a_login_wall_is_reported_as_such():
+    html = ("<html><body><main><h1>Harbour Bridge reopens</h1><p>Sign in to continue reading this article.</p>"
+            "<p>Create a free account or log in with your email address to read the rest of the story and every "
+            "other story on the site, free of charge.</p><p>Forgot your password? Reset it here.</p>"
+            "<button>Sign in</button></main></body></html>")
+    with pytest.raises(EntryError) as info:
+        extract(page(html))
+    assert info.value.status == "login-wall"

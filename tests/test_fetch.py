@@ -124,7 +124,7 @@ def test_slow_first_byte_is_a_timeout(web, fetch_settings):
 def test_stalled_body_is_a_timeout(web, fetch_settings):
     web.fault("/stall", "stall-body", body=PAGE * 20, seconds=3)
     fails(url_entry(web.url("/stall")), {**fetch_settings, "retries": 1}, "timeout")
-    assert web.hits("/stall") == 2  # timeouts are retried
+    assert web.hits("/stall") == 1  # a stalled server is not waited for twice
 
 
 def test_slow_drip_body_hits_the_total_deadline(web, fetch_settings):
@@ -393,3 +393,171 @@ def test_missing_and_empty_and_binary_files(tmp_path, fetch_settings):
     fails(file_entry(tmp_path / "doc.pdf"), fetch_settings, "not-html")
     (tmp_path / "big.html").write_bytes(b"<p>" + b"x" * 2000 + b"</p>")
     fails(file_entry(tmp_path / "big.html"), {**fetch_settings, "max_bytes": 1000}, "too-large")
+
+
+# ---------------------------------------------------------------- robots.txt (RFC 9309) and stalls
+
+
+def assert_spaced(times, interval):
+    """Request times (as the server logged them) at least ``interval`` apart on average, none close together.
+
+    The server stamps a request when its thread gets to it, a few tens of ms late under load.
+    """
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    assert times[-1] - times[0] >= 0.9 * interval * len(gaps) and min(gaps) >= 0.5 * interval, gaps
+
+
+
+@pytest.mark.parametrize("path, allowed", [
+    ("/file.pdf", False), ("/file.pdf?download=1", True), ("/docs/report.pdf", False),
+    ("/private-area/x", False), ("/private/x", False), ("/privately", True), ("/story", True),
+])
+def test_robots_wildcards(web, fetch_settings, path, allowed):
+    # The standard library's parser ignores '*' and '$' and would allow every one of these.
+    web.page("/robots.txt", "User-agent: *\nDisallow: /*.pdf$\nDisallow: /private*/\n", content_type="text/plain")
+    web.page(path.split("?")[0], PAGE)
+    if allowed:
+        assert fetch(url_entry(web.url(path)), fetch_settings)["html"] == PAGE
+    else:
+        fails(url_entry(web.url(path)), fetch_settings, "robots-disallowed")
+        assert web.hits(path.split("?")[0]) == 0
+
+
+def test_robots_txt_answering_503_disallows_for_now(web, fetch_settings):
+    web.page("/robots.txt", "down", status=503)
+    web.page("/story", PAGE)
+    error = fails(url_entry(web.url("/story")), fetch_settings, "robots-disallowed")
+    assert "503" in error.message and web.hits("/story") == 0
+
+
+def test_robots_crawl_delay_spaces_requests(web, fetch_settings):
+    web.page("/robots.txt", "User-agent: *\nCrawl-delay: 0.3\n", content_type="text/plain")
+    web.page("/r", PAGE)
+    for _ in range(3):
+        fetch(url_entry(web.url("/r")), fetch_settings)
+    assert_spaced([r.time for r in web.requests("/r")], 0.3)
+
+
+def test_a_read_timeout_is_not_retried_and_a_stalling_host_is_given_up(web, fetch_settings):
+    from phylo.web.politeness import STALL_LIMIT
+
+    slow = [f"/slow{i}" for i in range(STALL_LIMIT)]
+    for path in slow:
+        web.fault(path, "slow-first-byte", seconds=3)
+    web.page("/fine", PAGE)
+    settings = {**fetch_settings, "robots": False}
+    start = time.monotonic()
+    for path in slow:
+        fails(url_entry(web.url(path)), settings, "timeout")
+    assert time.monotonic() - start < STALL_LIMIT * settings["read_timeout"] + 1  # one try each, not 1 + retries
+    assert [web.hits(path) for path in slow] == [1] * STALL_LIMIT
+    error = fails(url_entry(web.url("/fine")), settings, "timeout")  # timeouts in a row: the host is skipped
+    assert "stopped answering" in error.message and web.hits("/fine") == 0
+
+
+def test_an_answer_resets_the_count_of_timeouts(web, fetch_settings):
+    from phylo.web.politeness import STALL_LIMIT
+
+    web.fault("/slow", "slow-first-byte", seconds=3)
+    web.page("/fine", PAGE)
+    settings = {**fetch_settings, "robots": False}
+    for _ in range(2):
+        for _ in range(STALL_LIMIT - 1):
+            fails(url_entry(web.url("/slow")), settings, "timeout")
+        assert fetch(url_entry(web.url("/fine")), settings)["html"] == PAGE
+
+
+def test_retries_stop_at_the_deadline(web, fetch_settings):
+    web.page("/down", "", status=503)
+    settings = {**fetch_settings, "retries": 5, "backoff": 5.0, "backoff_max": 5.0, "deadline": 1.0}
+    start = time.monotonic()
+    fails(url_entry(web.url("/down")), settings, "http-503")
+    assert time.monotonic() - start < 1.0
+    assert web.hits("/down") < 1 + settings["retries"]
+
+
+def test_retries_wait_for_the_host_turn(web, fetch_settings):
+    web.sequence("/flaky", [Response(status=500), Response(status=500), Response(PAGE)])
+    settings = {**fetch_settings, "rate_per_host": 4, "robots": False, "backoff": 0.0}
+    fetch(url_entry(web.url("/flaky")), settings)
+    times = [r.time for r in web.requests("/flaky")]
+    assert len(times) == 3
+    assert_spaced(times, 0.25)
+
+
+# ---------------------------------------------------------------- address checks where the connection is made
+
+
+class Rebinding:
+    """A name server whose answer for one name changes: public first, loopback after."""
+
+    def __init__(self, name, answers):
+        self.name, self.answers, self.calls = name, list(answers), 0
+
+    def __call__(self, host, port, *args, **kwargs):
+        if host != self.name:
+            return socket.getaddrinfo(host, port, *args, **kwargs)
+        address = self.answers[min(self.calls, len(self.answers) - 1)]
+        self.calls += 1
+        family = socket.AF_INET6 if ":" in address else socket.AF_INET
+        return [(family, socket.SOCK_STREAM, 6, "", (address, port))]
+
+
+def test_a_name_that_rebinds_to_loopback_is_refused(web, fetch_settings):
+    from phylo.web.safety import use_resolver
+
+    web.page("/x", PAGE)
+    resolver = Rebinding("news.rebind.test", ["93.184.215.14", "127.0.0.1"])
+    url = web.url("/x").replace("127.0.0.1", "news.rebind.test")
+    with use_resolver(resolver):
+        fails(url_entry(url), {**fetch_settings, "allow_private": False, "robots": False}, "blocked-address")
+    assert resolver.calls == 2  # once for the early check, once by the connection itself
+    assert web.hits() == 0
+
+
+@pytest.mark.parametrize("address", ["64:ff9b::7f00:1", "64:ff9b::a00:1", "64:ff9b::c0a8:101", "64:ff9b:1::808:808",
+                                     "::ffff:127.0.0.1", "2002:7f00:1::1", "::127.0.0.1", "fe80::1", "fc00::1"])
+def test_ipv6_addresses_embedding_private_ipv4_are_refused(web, fetch_settings, address):
+    from phylo.web.safety import use_resolver
+
+    web.page("/x", PAGE)
+    resolver = Rebinding("nat64.test", [address])
+    with use_resolver(resolver):
+        fails(url_entry(web.url("/x").replace("127.0.0.1", "nat64.test")),
+              {**fetch_settings, "allow_private": False, "robots": False}, "blocked-address")
+    assert web.hits() == 0
+
+
+def test_public_addresses_by_the_ipv4_they_carry():
+    import ipaddress
+
+    from phylo.web.safety import is_public
+
+    for text, public in [("8.8.8.8", True), ("64:ff9b::808:808", True), ("2002:808:808::1", True),
+                         ("2606:4700:4700::1111", True), ("64:ff9b::7f00:1", False), ("10.1.2.3", False),
+                         ("100.64.0.1", False), ("169.254.169.254", False), ("::1", False), ("224.0.0.1", False)]:
+        assert is_public(ipaddress.ip_address(text)) is public, text
+
+
+def test_a_request_waiting_to_retry_leaves_its_slot_to_the_host_other_pages(web, fetch_settings):
+    web.sequence("/busy", [Response(status=429, headers={"Retry-After": "2"}), Response(PAGE)])
+    web.page("/other", PAGE)
+    settings = {**fetch_settings, "host_concurrency": 1, "robots": False}
+    busy = threading.Thread(target=fetch, args=(url_entry(web.url("/busy")), settings))
+    busy.start()
+    time.sleep(0.3)  # /busy got its 429 and waits out Retry-After
+    start = time.monotonic()
+    assert fetch(url_entry(web.url("/other")), settings)["html"] == PAGE
+    assert time.monotonic() - start < 1.0  # not after /busy's 2 s
+    busy.join()
+    assert web.hits("/busy") == 2
+
+
+def test_a_hung_server_costs_no_more_than_the_deadline(web, fetch_settings):
+    # The first byte never comes within the read timeout, and the deadline is shorter still.
+    web.fault("/hung", "slow-first-byte", seconds=10)
+    settings = {**fetch_settings, "read_timeout": 8.0, "deadline": 1.0, "robots": False}
+    start = time.monotonic()
+    fails(url_entry(web.url("/hung")), settings, "timeout")
+    assert time.monotonic() - start < 2.0
+    assert web.hits("/hung") == 1

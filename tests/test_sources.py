@@ -30,8 +30,10 @@ def test_urls_files_comments_and_duplicates(tmp_path):
     entries = read_entries(listing)
     assert [e["line"] for e in entries] == [3, 4, 5, 6, 7]
     assert entries[0] == {"line": 3, "entry": "https://News.Example.com:443/a/story?id=3#comments",
-                          "kind": "url", "target": "https://news.example.com/a/story?id=3"}
-    assert entries[1] == {"line": 4, "entry": "saved/story.html", "kind": "file", "target": str(story)}
+                          "kind": "url", "target": "https://news.example.com/a/story?id=3",
+                          "key": "https://news.example.com/a/story?id=3"}
+    assert entries[1] == {"line": 4, "entry": "saved/story.html", "kind": "file", "target": str(story),
+                          "key": str(story)}
     assert entries[2]["kind"] == "file" and entries[2]["target"] == str(notes)
     assert entries[3]["kind"] == "file" and entries[3]["target"] == str(story)
     assert entries[4]["target"] == entries[0]["target"]  # duplicates are kept
@@ -90,3 +92,15 @@ def test_parse_entry_for_the_command_line(tmp_path, monkeypatch):
     (tmp_path / "p.html").write_text("<p>x</p>")
     monkeypatch.chdir(tmp_path)
     assert parse_entry("p.html")["target"] == str(tmp_path / "p.html")
+
+
+def test_links_that_differ_only_by_tracking_parameters_share_a_key(tmp_path):
+    entries = read_entries(write_list(tmp_path, "\n".join([
+        "https://news.example.com/a/story?id=3",
+        "https://news.example.com/a/story?utm_source=twitter&id=3&utm_medium=social",
+        "https://NEWS.example.com/a/story?fbclid=abc123&id=3#comments",
+        "https://news.example.com/a/story?id=4",
+    ])))
+    keys = [e["key"] for e in entries]
+    assert keys[0] == keys[1] == keys[2] != keys[3]
+    assert entries[1]["target"].count("utm_") == 2  # the link as given is what is fetched

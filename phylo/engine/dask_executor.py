@@ -21,7 +21,7 @@ import os
 import uuid
 from typing import Any, Callable, Iterator
 
-from phylo.engine.executors import Failure, call_item
+from phylo.engine.executors import Failure, LocalExecutor, call_item
 
 log = logging.getLogger(__name__)
 
@@ -67,9 +67,15 @@ class DaskExecutor:
     def map(self, fn: Callable, items: list, kwargs: dict, io_bound: bool = False) -> Iterator[tuple[int, Any]]:
         """Submit every item, then yield ``(index, result)`` in the order they finish.
 
-        I/O-bound items (fetching) run on the same workers: they wait on the network,
-        not on a core, and Dask runs as many at once as there are worker threads.
+        I/O-bound items (fetching) run on threads of this process, not on the workers:
+        they wait on the network, not on a core, and politeness toward each host (one
+        rate gate and one robots.txt cache per host, ``phylo.web.politeness``) holds only
+        if every fetch of the run shares one process. Spread over four workers, a
+        one-request-per-second limit became four per second.
         """
+        if io_bound:
+            yield from LocalExecutor().map(fn, items, kwargs, io_bound=True)
+            return
         from distributed import as_completed
 
         client = self.client

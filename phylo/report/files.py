@@ -7,7 +7,10 @@ from pathlib import Path
 from phylo.engine.files import atomic_write, tsv_text
 
 LINEAGE_COLUMNS = ["label", "source", "identity", "confidence", "containment", "note"]
-ARTICLE_COLUMNS = ["label", "url", "final_url", "title", "site", "published", "chars", "kept", "status", "message"]
+# kept: the share of the article's characters the encoding writes (phylo.align.encoding.kept_share);
+# extractor: which path of phylo.web.extract's chain produced the text (phylo, trafilatura, ...)
+ARTICLE_COLUMNS = ["label", "url", "final_url", "title", "site", "published", "chars", "kept", "status",
+                   "extractor", "message"]
 
 
 def write_articles(path: str | Path, rows: list[dict]) -> None:

@@ -34,11 +34,14 @@ def parse_content_type(header: str | None) -> tuple[str | None, str | None]:
 
 
 
-def check_type_before_reading(url: str, headers) -> None:
-    """Refuse a response whose declared type is not text, before reading its body."""
+def check_type_before_reading(url: str, headers, accept=TEXT_TYPES) -> None:
+    """Refuse a response whose declared type is not in ``accept``, before reading its body."""
     mime, _ = parse_content_type(headers.get("Content-Type"))
-    if mime is not None and mime not in TEXT_TYPES:
+    if mime is None or mime in accept:
+        return
+    if accept is TEXT_TYPES:
         raise EntryError("not-html", f"{url} is {mime}, not a web page; phylo reads HTML and plain text only")
+    raise EntryError("wrong-type", f"{url} is {mime}, expected one of {', '.join(sorted(accept))}")
 
 
 def make_page(url: str, final_url: str, status: int, mime: str | None, charset: str | None, body: bytes) -> dict:

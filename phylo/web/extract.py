@@ -2,14 +2,29 @@
 
 ``extract(page, settings)`` returns a plain dict::
 
-    {"title", "site", "published" (ISO 8601 or None), "byline", "text", "lang"}
+    {"title", "site", "published" (ISO 8601 or None), "byline", "text", "lang",
+     "extractor" (which path of the chain produced the text)}
 
-or raises ``EntryError`` with ``no-text``, ``too-short`` or ``needs-javascript``.
+or raises ``EntryError`` with ``no-text``, ``too-short``, ``needs-javascript``,
+``consent-wall``, ``paywall`` or ``login-wall``.
 
-Body text comes from trafilatura tuned for precision (no comments, no tables of links);
-when it finds too little, a simple readability-style fallback takes the element that holds
-the most sentence text (``largest_text_block``). A headline repeated as the first line of
-the text is dropped (it is the title). Metadata comes from ``phylo.web.metadata``.
+Body text comes from a chain of extractors; the first that finds at least
+``min_chars`` characters wins, so a page where any of them finds the article is never
+rejected as ``no-text`` or ``too-short``:
+
+  ``phylo``               trafilatura tuned for precision (no comments, no tables of links,
+                          pull quotes and share bars pruned); an article split over several
+                          sibling ``<article>`` elements is read part by part and joined
+  ``trafilatura``         trafilatura with its default settings (comments left out)
+  ``trafilatura-recall``  trafilatura favouring recall
+  ``articleBody``         the article text the page declares in its JSON-LD
+  ``largest-block``       a readability-style fallback: the element holding the most prose
+
+(a plain-text file is ``plain-text``: its first line is the title, the rest the text.)
+
+A text made mostly of a cookie-consent, paywall or login notice is reported as such
+(``phylo.web.walls``). A headline repeated as the first line of the text is dropped
+(it is the title). Metadata comes from ``phylo.web.metadata``.
 """
 
 from __future__ import annotations
@@ -19,10 +34,12 @@ import re
 from bs4 import BeautifulSoup, NavigableString
 
 from phylo.errors import EntryError
-from phylo.web.metadata import fill_from_trafilatura, metadata, site_from_location
+from phylo.web.metadata import article_body, fill_from_trafilatura, metadata, site_from_location
 from phylo.web.settings import EXTRACT_DEFAULTS
+from phylo.web.walls import MESSAGES as WALL_MESSAGES, wall_kind
 
 NO_TEXT_CHARS = 50  # less than this is menu crumbs, not a (even truncated) article
+PART_MIN_CHARS = 200  # an <article> with less prose is a teaser card, not part of a split article
 # Boilerplate the fallback extractor drops before looking for the article.
 NOISE_TAGS = ["script", "style", "noscript", "nav", "header", "footer", "aside", "form", "button", "svg", "iframe", "template"]
 NOISE_WORDS = re.compile(r"comment|cookie|consent|share|social|related|promo|newsletter|subscribe|sidebar|"
@@ -42,9 +59,10 @@ def extract(page: dict, settings: dict | None = None) -> dict:
         return _from_plain_text(page, s)
     html = page["html"]
     soup = BeautifulSoup(html, "lxml")
-    text = body_text(html, page.get("final_url"), s)
+    text, extractor = body_text_and_source(html, page.get("final_url"), s, soup)
     if len(text) < s["min_chars"] and needs_javascript(soup):
         raise EntryError("needs-javascript", f"{_where(page)} builds its text with JavaScript; save the page from your browser (after it has loaded) and list the file instead")
+    _check_wall(text if len(text) >= s["min_chars"] else visible_text(soup), page, s)
     _check_length(text, page, s)
     article = {"title": None, "site": None, "published": None, "byline": None, "text": text, "lang": None}
     article.update(metadata(soup, page))
@@ -52,7 +70,14 @@ def extract(page: dict, settings: dict | None = None) -> dict:
         fill_from_trafilatura(article, html, page)
     article["site"] = article["site"] or site_from_location(soup, page)
     article["text"] = _drop_headline(text, article["title"])
+    article["extractor"] = extractor
     return article
+
+
+def _check_wall(text: str, page: dict, s: dict) -> None:
+    kind = wall_kind(text, s["min_chars"])
+    if kind:
+        raise EntryError(kind, f"{_where(page)} {WALL_MESSAGES[kind]}")
 
 
 def _where(page: dict) -> str:
@@ -71,19 +96,86 @@ def _check_length(text: str, page: dict, s: dict) -> None:
 
 
 def body_text(html: str, url: str | None = None, settings: dict | None = None) -> str:
-    """Article text: trafilatura first, ``largest_text_block`` when it finds too little."""
-    s = {**EXTRACT_DEFAULTS, **(settings or {})}
+    """The article text of ``html`` (the first extractor of the chain that finds enough)."""
+    return body_text_and_source(html, url, {**EXTRACT_DEFAULTS, **(settings or {})})[0]
+
+
+def body_text_and_source(html: str, url: str | None, s: dict, soup: BeautifulSoup | None = None) -> tuple[str, str]:
+    """``(text, extractor)``: the first path of the chain with ``min_chars``, else the longest."""
+    soup = soup if soup is not None else BeautifulSoup(html, "lxml")
+    chain = [
+        ("phylo", lambda: _phylo_text(html, url, s, soup)),
+        ("trafilatura", lambda: _trafilatura(html, url)),
+        ("trafilatura-recall", lambda: _trafilatura(html, url, favor_recall=True)),
+        ("articleBody", lambda: _tidy(article_body(soup))),
+        ("largest-block", lambda: largest_text_block(html)),
+    ]
+    best = ("", "phylo")
+    for name, run in chain:
+        text = run()
+        if len(text) >= s["min_chars"]:
+            return text, name
+        if len(text) > len(best[0]):
+            best = (text, name)
+    return best
+
+
+def _trafilatura(html, url: str | None, **options) -> str:
     import trafilatura
 
-    text = trafilatura.extract(html, url=url, favor_precision=s["favor_precision"], include_comments=False,
-                               include_tables=False, include_links=False, include_images=False,
-                               prune_xpath=PRUNE_XPATH) or ""
-    text = _tidy(text)
-    if len(text) < s["min_chars"]:
-        fallback = largest_text_block(html)
-        if len(fallback) > max(len(text), s["min_chars"]):
-            text = fallback
+    return _tidy(trafilatura.extract(html, url=url, include_comments=False, **options) or "")
+
+
+def _phylo_text(html: str, url: str | None, s: dict, soup: BeautifulSoup) -> str:
+    """trafilatura for precision; every part of an article split over sibling ``<article>`` elements."""
+    import trafilatura
+
+    def precise(markup) -> str:
+        return _tidy(trafilatura.extract(markup, url=url, favor_precision=s["favor_precision"], include_comments=False,
+                                         include_tables=False, include_links=False, include_images=False,
+                                         prune_xpath=PRUNE_XPATH) or "")
+
+    text = precise(html)
+    parts = _article_parts(soup)
+    if len(parts) > 1:
+        texts = [precise(f"<html><body>{part}</body></html>") for part in parts]
+        joined = "\n".join(piece for piece in texts if piece)
+        if len(joined) > len(text):
+            return joined
     return text
+
+
+def _article_parts(soup: BeautifulSoup) -> list[str]:
+    """The ``<article>`` elements that together hold one article, as markup; [] when there is one or none.
+
+    Parts are sibling ``<article>`` elements, none inside another, each with at least
+    ``PART_MIN_CHARS`` of paragraph text; teaser cards (short, mostly links) do not count.
+    """
+    articles = [a for a in soup.find_all("article") if a.find_parent("article") is None]
+    if len(articles) < 2:
+        return []
+    parent = articles[0].parent
+    parts = []
+    for article in articles:
+        if article.parent is not parent or article.find_parent(_is_aside):
+            continue
+        prose = sum(len(p.get_text(" ", strip=True)) for p in article.find_all("p") if not p.find_parent("a"))
+        links = sum(len(a.get_text(" ", strip=True)) for a in article.find_all("a"))
+        if prose >= PART_MIN_CHARS and links < prose / 2:
+            parts.append(str(article))
+    return parts if len(parts) > 1 else []
+
+
+def _is_aside(tag) -> bool:
+    return tag.name in ("aside", "nav", "footer") or _is_noise(tag)
+
+
+def visible_text(soup: BeautifulSoup) -> str:
+    """The page's text, one block a line, without scripts and styles (what a reader sees first)."""
+    copy = BeautifulSoup(str(soup), "lxml")
+    for tag in copy.find_all(["script", "style", "noscript", "template", "svg"]):
+        tag.decompose()
+    return _tidy((copy.body or copy).get_text("\n"))
 
 
 def _drop_headline(text: str, title: str | None) -> str:
@@ -193,4 +285,4 @@ def _from_plain_text(page: dict, s: dict) -> dict:
     text = _tidy("\n".join(lines[1:]))
     _check_length(text, page, s)
     return {"title": title or None, "site": site_from_location(None, page), "published": None,
-            "byline": None, "text": text, "lang": None}
+            "byline": None, "text": text, "lang": None, "extractor": "plain-text"}

@@ -4,15 +4,21 @@
 ``EntryError(status, message)`` with a short slug such as ``http-404`` or ``timeout``.
 
 What happens for a URL, in order:
-  1. safety: refuse private/loopback addresses when ``allow_private`` is False;
-  2. politeness: robots.txt (cached per host) and a per-host rate limit and
-     concurrency cap shared by every thread of the process;
-  3. one GET with connect/read timeouts, retried with backoff on connection errors,
-     5xx and 429 (``Retry-After`` honoured), inside a total deadline;
+  1. safety: refuse private/loopback addresses when ``allow_private`` is False (checked
+     again inside the connection, which goes to the address that was checked);
+  2. politeness: robots.txt (RFC 9309, cached per host) and a per-host rate limit and
+     concurrency cap shared by every thread of the process; a host that times out
+     twice in a row is skipped for a while;
+  3. one GET with connect/read timeouts, retried by urllib3 with backoff on connection
+     errors, 5xx and 429 (``Retry-After`` honoured), inside a total deadline; a read
+     timeout is not retried;
   4. redirects followed by hand, so every hop goes through steps 1-3 and loops are caught;
   5. the body is streamed and reading stops at ``max_bytes``;
   6. content type checked against an allow-list, then decoded (header charset,
      then ``<meta>``, then charset-normalizer).
+
+``fetch_resource`` is steps 1-5 for any allow-list of types: the monitor reads feeds
+and sitemaps through it, so they get every limit a page gets.
 
 Everything here is safe to call from several threads at once: each thread has its
 own ``requests.Session``; the shared state (robots cache, host gates) is locked.
@@ -30,13 +36,14 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from phylo.errors import EntryError
-from phylo.web.decoding import make_page, parse_content_type
-from phylo.web.http import get_once, get_with_retries
+from phylo.web.decoding import TEXT_TYPES, make_page, parse_content_type
+from phylo.web.http import get_once
 from phylo.web.politeness import check_robots
 from phylo.web.safety import check_address
 from phylo.web.settings import FETCH_DEFAULTS
 
-ROBOTS_MAX_BYTES = 500_000
+ROBOTS_MAX_BYTES = 500_000  # RFC 9309 asks crawlers to read at least 500 KiB
+ROBOTS_TYPES = frozenset({"text/plain"})  # a robots.txt served as HTML is a soft 404, not rules
 
 
 def fetch(entry: dict, settings: dict | None = None) -> dict:
@@ -88,6 +95,19 @@ def _guess_file_type(file: Path, body: bytes) -> str:
 
 def fetch_url(url: str, s: dict) -> dict:
     """GET ``url`` following redirects by hand; see the module docstring."""
+    got = fetch_resource(url, s, TEXT_TYPES)
+    page = make_page(url, got["final_url"], got["status_code"], got["content_type"], got["charset"], got["body"])
+    page["from_cache"] = got["from_cache"]
+    return page
+
+
+def fetch_resource(url: str, s: dict, accept) -> dict:
+    """The body of ``url`` (redirects followed, every limit applied) if its type is in ``accept``.
+
+    Returns ``{"url", "final_url", "status_code", "content_type", "charset", "body" (bytes),
+    "from_cache"}``; raises ``EntryError`` as ``fetch`` does.
+    """
+    s = {**FETCH_DEFAULTS, **s}
     deadline = time.monotonic() + s["deadline"]
     seen = [url]
     current = url
@@ -95,7 +115,7 @@ def fetch_url(url: str, s: dict) -> dict:
         check_address(current, s)
         if s["robots"]:
             check_robots(current, s, lambda origin: _download_robots(origin, s, deadline))
-        response, body = get_with_retries(current, s, deadline)
+        response, body = get_once(current, s, deadline, accept)
         if not response.is_redirect:
             return _finish(url, current, response, body)
         target = urljoin(current, response.headers["Location"]).split("#")[0]
@@ -114,9 +134,8 @@ def _finish(url: str, final_url: str, response: requests.Response, body: bytes) 
         reason = response.reason or ""
         raise EntryError(f"http-{status}", f"server answered {status} {reason} for {final_url}".rstrip() + _status_hint(status))
     mime, charset = parse_content_type(response.headers.get("Content-Type"))
-    page = make_page(url, final_url, status, mime, charset, body)
-    page["from_cache"] = bool(getattr(response, "from_cache", False))
-    return page
+    return {"url": url, "final_url": final_url, "status_code": status, "content_type": mime, "charset": charset,
+            "body": body, "from_cache": bool(getattr(response, "from_cache", False))}
 
 
 def _status_hint(status: int) -> str:
@@ -137,7 +156,7 @@ def _download_robots(origin: str, s: dict, deadline: float) -> tuple[int, bytes]
     url = origin + "/robots.txt"
     for _hop in range(5):  # RFC 9309: follow at least five redirects
         check_address(url, s)
-        response, body = get_once(url, robots_settings, deadline)
+        response, body = get_once(url, robots_settings, deadline, ROBOTS_TYPES)
         if not response.is_redirect:
             break
         url = urljoin(url, response.headers["Location"])

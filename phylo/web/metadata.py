@@ -91,6 +91,18 @@ def _date_candidates(soup: BeautifulSoup, ld: dict):
 # ---- JSON-LD
 
 
+def article_body(soup: BeautifulSoup) -> str:
+    """The ``articleBody`` of the page's JSON-LD article (markup stripped), or "" (an extraction fallback)."""
+    body = _json_ld_article(soup).get("articleBody")
+    if isinstance(body, list):
+        body = "\n".join(item for item in body if isinstance(item, str))
+    if not isinstance(body, str) or not body.strip():
+        return ""
+    if "<" in body:  # some sites put HTML in it
+        body = BeautifulSoup(body, "lxml").get_text("\n")
+    return body.strip()
+
+
 def _json_ld_article(soup: BeautifulSoup) -> dict:
     """The first article node in the page's JSON-LD, with ``@id`` references resolved."""
     nodes = []

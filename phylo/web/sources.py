@@ -2,7 +2,13 @@
 
 Each entry becomes a plain dict::
 
-    {"line": 3, "entry": "saved/story.html", "kind": "file", "target": "/abs/path/saved/story.html"}
+    {"line": 3, "entry": "saved/story.html", "kind": "file", "target": "/abs/path/saved/story.html",
+     "key": "/abs/path/saved/story.html"}
+
+``target`` is what ``phylo.web.fetch`` reads; ``key`` says which entries are one article:
+for a URL it is ``canonical_url(target)``, so a copy of a link that differs only by
+tracking parameters (``?utm_source=...``) or their order is the same article. The
+monitor keys its items with the same function.
 
 A line that is neither a usable URL nor an existing file is still returned, with
 ``"error"`` (a status slug) and ``"message"``, so one bad line never sinks a run.
@@ -84,6 +90,24 @@ def normalise_url(url: str) -> str:
     return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
 
 
+def canonical_url(url: str) -> str:
+    """The key two links to one article share: no tracking parameters, fragment or host case.
+
+    Tracking parameters are the ones ``courlan`` (trafilatura's URL library) strips:
+    ``utm_*``, ``fbclid``, ``gclid``, ``ref``, ``mc_cid``...; the others are kept, sorted.
+
+    >>> canonical_url("HTTPS://Example.ORG:443/a?utm_source=x&id=3&fbclid=y#top")
+    'https://example.org/a?id=3'
+    >>> canonical_url("https://example.org/a?b=2&a=1") == canonical_url("https://example.org/a?a=1&b=2&utm_medium=rss")
+    True
+    """
+    from courlan.clean import normalize_url as courlan_normalize
+
+    parts = urlsplit(normalise_url(url))
+    query = urlsplit(courlan_normalize(urlunsplit(("http", "h", "/", parts.query, "")))).query
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
+
+
 def _url_target(text: str) -> dict:
     try:
         parts = urlsplit(text)
@@ -92,7 +116,8 @@ def _url_target(text: str) -> dict:
         parts = None
     if parts is None or not parts.hostname or " " in text:
         return {"target": text, "error": "bad-url", "message": f"not a valid URL: {text}"}
-    return {"target": normalise_url(text)}
+    target = normalise_url(text)
+    return {"target": target, "key": canonical_url(target)}
 
 
 def _file_target(path: Path, base_dir: str | Path | None) -> dict:
@@ -104,4 +129,4 @@ def _file_target(path: Path, base_dir: str | Path | None) -> dict:
     if not path.is_file():
         return {"target": str(path), "error": "file-not-found",
                 "message": f"no such file: {path}; check the path"}
-    return {"target": str(path)}
+    return {"target": str(path), "key": str(path)}
