@@ -209,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     print(mean_row)
 
     phylo = results["phylo"]
-    print(f"\nworst pages for phylo (F1), beside the best other extractor:")
+    print("\nworst pages for phylo (F1), beside the best other extractor:")
     for stem in sorted(phylo, key=lambda s: phylo[s][2])[:WORST]:
         others = {name: results[name][stem][2] for name in extractors if name != "phylo"}
         best = max(others, key=others.get)

@@ -204,7 +204,8 @@ def test_command_prints_one_json_object_per_page_and_reports_failures(web, tmp_p
     assert result.returncode == 1
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [row["source"] for row in rows] == [web.url("/story"), "saved.html"]
-    assert set(rows[0]) == {"source", "title", "site", "published", "byline", "text"}
+    assert set(rows[0]) == {"source", "title", "site", "published", "byline", "extractor", "text"}
+    assert rows[0]["extractor"] == "phylo"
     assert rows[0]["site"] == "Coastal Courier" and rows[0]["published"] == "2024-03-04"
     assert rows[1]["site"] == "saved"
     assert STORY[2] in rows[1]["text"]

@@ -13,7 +13,7 @@ def register(subparsers) -> None:
                     "title, site, date and text, or one JSON object per line with --json. "
                     "A page that fails is reported on standard error; the others still print.")
     p.add_argument("pages", nargs="+", metavar="PAGE_OR_URL", help="http(s) URL, file:// URL or path to a saved page")
-    p.add_argument("--json", action="store_true", help="one JSON object per line: source, title, site, published, byline, text")
+    p.add_argument("--json", action="store_true", help="one JSON object per line: source, title, site, published, byline, extractor (which extraction path found the text), text")
     p.add_argument("--settings", metavar="TOML", help="settings file with [fetch] and [extract] tables "
                                                       "(the defaults, commented: phylo/web/settings.toml)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
@@ -52,7 +52,7 @@ def run(args) -> int:
             failed += 1
             continue
         if args.json:
-            keys = ("source", "title", "site", "published", "byline", "text")
+            keys = ("source", "title", "site", "published", "byline", "extractor", "text")
             print(json.dumps({key: article.get(key) for key in keys}, ensure_ascii=False), flush=True)
         else:
             print(("\n" + "=" * 72 + "\n\n" if printed else "") + format_article(article), flush=True)
