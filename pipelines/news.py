@@ -285,7 +285,7 @@ def _story_params() -> dict:
 
 STORY_PARAMS = _story_params()
 
-PACKAGES = ["numpy", "numba", "scikit-bio", "biopython", "trafilatura", "requests", "ete3"]
+PACKAGES = ["numpy", "numba", "scikit-bio", "biopython", "trafilatura", "requests", "ete3", "bokeh", "networkx"]
 
 
 # --- command line ------------------------------------------------------------------------

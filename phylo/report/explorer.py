@@ -50,6 +50,14 @@ def explorer_parts(table: list[dict], tree: dict, lineage: list[dict]) -> dict:
     }
 
 
+def no_tex(text: str) -> str:
+    """``text`` with TeX delimiters broken by a zero-width space: Bokeh renders "$$...$$",
+    "\\(...\\)" and "\\[...\\]" in axis labels with MathJax, which it would fetch from a CDN."""
+    for delimiter in ("$$", "\\(", "\\)", "\\[", "\\]"):
+        text = text.replace(delimiter, delimiter[0] + "\u200b" + delimiter[1:])
+    return text
+
+
 def script_json(value) -> str:
     """JSON safe inside a <script> element (no "</script>" can end it early)."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
@@ -200,7 +208,7 @@ def lineage_figure(layout: dict, rows: list[dict], info: dict):
     else:
         fig.xaxis.visible = False
     fig.yaxis.ticker = FixedTicker(ticks=list(range(len(lanes))))
-    fig.yaxis.major_label_overrides = {k: name for k, name in enumerate(lanes)}
+    fig.yaxis.major_label_overrides = {k: no_tex(name) for k, name in enumerate(lanes)}
     fig.ygrid.visible = False
     for k in range(0, len(lanes), 2):
         fig.add_layout(BoxAnnotation(bottom=k - 0.5, top=k + 0.5, fill_color="#eef2f6", fill_alpha=0.7,

@@ -51,13 +51,18 @@ def graphml_text(lineage: list[dict], table: list[dict]) -> str:
     return "\n".join(nx.generate_graphml(lineage_graph(lineage, table), prettyprint=True)) + "\n"
 
 
-def lineage_csv_text(lineage: list[dict], table: list[dict]) -> str:
+def lineage_records(lineage: list[dict], table: list[dict]) -> list[dict]:
+    """lineage.csv's rows (``CSV_COLUMNS``) as dicts, full precision."""
     info = {r["label"]: r for r in table if r.get("label")}
     rows = []
     for row in lineage:
         article = info.get(row["label"], {})
         rows.append(flat_row(read_row(row)) | {k: article.get(k) for k in ("title", "site", "published")})
-    return csv_text(rows, CSV_COLUMNS)
+    return rows
+
+
+def lineage_csv_text(lineage: list[dict], table: list[dict]) -> str:
+    return csv_text(lineage_records(lineage, table), CSV_COLUMNS)
 
 
 def write_network_files(out_dir: str | Path, lineage: list[dict], table: list[dict]) -> None:

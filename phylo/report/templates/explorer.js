@@ -385,6 +385,8 @@
       if (row) openArticle(row.dataset.label);
     });
     readFilters();
+    // ready once the figures have drawn what the filters gave them
+    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
     document.body.dataset.ready = "1";
   }
 
