@@ -107,11 +107,11 @@ def lineage_layout(rows: list[dict], info: dict[str, dict], edges: list[dict]) -
 
     aspect = max(len(lanes) - 1, 1)  # one lane is this share of the height, for bending in proportion
     placed = []
-    for i, e in enumerate(edges):
+    for e in edges:
         a, b = nodes.get(e["source"]), nodes.get(e["target"])
         if a is None or b is None:
             continue
-        placed.append(e | {"points": _curve((a["u"], a["y"] / aspect), (b["u"], b["y"] / aspect), i, aspect)})
+        placed.append(e | {"points": _curve((a["u"], a["y"] / aspect), (b["u"], b["y"] / aspect), aspect)})
     return {"lanes": lanes, "t0": t0, "span": span, "nodes": nodes, "edges": placed}
 
 
@@ -126,11 +126,11 @@ def _subrow(last: dict, lane: int, u: float) -> float:
     return SUBROWS[0]
 
 
-def _curve(p0: tuple[float, float], p2: tuple[float, float], index: int, aspect: float,
+def _curve(p0: tuple[float, float], p2: tuple[float, float], aspect: float,
            steps: int = 16) -> list[tuple[float, float]]:
     """A quadratic Bezier from ``p0`` to ``p2`` (in units where the lanes span 0..1), as
-    points with y back in lanes. Same-lane arrows arc upwards; others bend to the side
-    that alternates with ``index``, so parallel arrows separate."""
+    points with y back in lanes. Same-lane arrows arc upwards; others all bend the same
+    way, in proportion to their length, so the arrows leaving one article fan out."""
     (x0, y0), (x2, y2) = p0, p2
     dx, dy = x2 - x0, y2 - y0
     length = math.hypot(dx, dy) or 1e-9
@@ -138,7 +138,7 @@ def _curve(p0: tuple[float, float], p2: tuple[float, float], index: int, aspect:
         bend = 0.35 * length
         cx, cy = (x0 + x2) / 2, y0 - bend  # y grows downwards: minus is up
     else:
-        bend = (0.18 if index % 2 else -0.18) * length
+        bend = -0.18 * length  # one way for all: the arrows leaving one article fan out without crossing
         cx, cy = (x0 + x2) / 2 - dy / length * bend, (y0 + y2) / 2 + dx / length * bend
     points = []
     for k in range(steps + 1):
