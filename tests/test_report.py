@@ -135,6 +135,16 @@ def test_report_loads_with_no_errors_and_no_network_request(story_run, browser):
     assert sorted(visible_rows(browser)) == sorted(labels)
 
 
+def test_the_distance_heat_map_is_drawn_when_opened(story_run, browser):
+    open_report(browser, story_run / "report.html")
+    assert browser.find_elements(By.CSS_SELECTOR, "#heatmap td") == []
+    browser.find_element(By.CSS_SELECTOR, "#heat-details summary").click()
+    cells = browser.find_elements(By.CSS_SELECTOR, "#heatmap tbody td")
+    matrix = read_tsv(story_run / "distances.tsv")
+    assert len(cells) == 14 * 14
+    assert [float(c.text) for c in cells[:14]] == [round(float(matrix[0][r[""]]), 2) for r in matrix]
+
+
 def test_hovering_an_article_shows_its_title(story_run, browser):
     open_report(browser, story_run / "report.html")
     nodes = source(browser, "lineage-nodes")
@@ -291,3 +301,33 @@ def test_lineage_csv_has_a_row_per_article_as_in_lineage_tsv(story_run):
 
 def test_inline_svg_drops_the_prolog():
     assert inline_svg('<?xml version="1.0"?>\n<!DOCTYPE svg>\n<svg a="1"></svg>') == '<svg a="1"></svg>'
+
+
+# --- a 60-article story ---------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def sixty(tmp_path_factory):
+    from phylo.sim.story import simulate_story, write_story
+
+    folder = tmp_path_factory.mktemp("sixty")
+    return phylo_run(write_story(simulate_story(60, seed=7), folder / "story"), folder / "out")
+
+
+def test_a_sixty_article_report_is_under_5_mb_and_opens_without_errors(sixty, browser):
+    assert (sixty / "report.html").stat().st_size < 5_000_000
+    requested_urls(browser)
+    open_report(browser, sixty / "report.html")
+    assert console_errors(browser) == []
+    assert all(u.startswith(("file://", "data:", "blob:")) for u in requested_urls(browser))
+    labels = {r["label"] for r in read_tsv(sixty / "articles.tsv")}
+    assert len(labels) == 60 and set(source(browser, "lineage-nodes")["id"]) == labels
+    assert len(source(browser, "lineage-edges")["id"]) == sum(1 for r in read_tsv(sixty / "lineage.tsv") if r["source"])
+    # an article's panel fades the other arrows: its own stay drawn in full
+    sources = [r["source"] for r in read_tsv(sixty / "lineage.tsv") if r["source"]]
+    busiest = max(set(sources), key=sources.count)
+    browser.execute_script("window.phyloExplorer.openArticle(arguments[0])", busiest)
+    edges = source(browser, "lineage-edges")
+    ends = list(zip(edges["source"], edges["target"], edges["alpha"]))
+    own = [a for s_, t, a in ends if busiest in (s_, t)]
+    others = [a for s_, t, a in ends if busiest not in (s_, t)]
+    assert len(own) >= sources.count(busiest) and others and min(own) == 1 and max(others) < 0.5

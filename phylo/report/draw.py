@@ -12,6 +12,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 matplotlib.rcParams["svg.hashsalt"] = "phylo"  # stable element ids: the same tree gives the same file
+matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text: smaller files, editable and searchable labels
 import matplotlib.pyplot as plt  # noqa: E402
 from Bio import Phylo  # noqa: E402
 

@@ -199,7 +199,10 @@ def lineage_figure(layout: dict, rows: list[dict], info: dict):
     def x(u: float) -> float:
         return t0 + u * span
 
-    fig = figure(name="lineage-figure", height=min(900, max(300, 90 + 64 * len(lanes))), sizing_mode="stretch_width",
+    crowded = max([sum(n["lane"] == k for n in layout["nodes"].values()) for k in range(len(lanes))] or [1])
+    lane_px = min(64 + 8 * crowded, 170)  # busier lanes get taller, so the arrows between them spread out
+    fig = figure(name="lineage-figure", height=min(1100, max(300, 90 + lane_px * len(lanes))),
+                 sizing_mode="stretch_width",
                  x_axis_type="datetime" if dated else "linear", tools="", output_backend="canvas",
                  x_range=Range1d(x(-0.08), x(1.16)), y_range=Range1d(len(lanes) - 0.5, -0.8),
                  x_axis_label="publication time (UTC)" if dated else "no publication dates")
@@ -221,7 +224,7 @@ def lineage_figure(layout: dict, rows: list[dict], info: dict):
 
     verdict = {r["label"]: r for r in rows}
     edges = {k: [] for k in ("id", "source", "target", "xs", "ys", "colour", "width", "dash", "kind", "share",
-                             "identity", "confidence")}
+                             "identity", "confidence", "alpha")}
     heads = {k: [] for k in ("id", "x_start", "y_start", "x_end", "y_end", "colour", "size")}
     for i, e in enumerate(layout["edges"]):
         colour = {"unseen": UNSEEN_COLOUR, "quote": QUOTE_COLOUR}.get(e["kind"], share_colour(e["share"]))
@@ -230,7 +233,7 @@ def lineage_figure(layout: dict, rows: list[dict], info: dict):
                            ("colour", colour), ("width", 1.0 if e["kind"] == "quote" else share_width(e["share"])),
                            ("dash", EDGE_DASH[e["kind"]]), ("kind", EDGE_KIND_TEXT[e["kind"]]),
                            ("share", _pct(e["share"])), ("identity", _num(e["identity"], 3)),
-                           ("confidence", _num(e["confidence"]))):
+                           ("confidence", _num(e["confidence"])), ("alpha", 0.85)):
             edges[key].append(value)
         if e["kind"] != "quote":  # the head three quarters along, where no node covers it
             k = 3 * (len(xs) - 1) // 4
@@ -260,8 +263,8 @@ def lineage_figure(layout: dict, rows: list[dict], info: dict):
     head_src = ColumnDataSource(heads, name="lineage-heads")
     node_src = ColumnDataSource(nodes, name="lineage-nodes")
     edge_renderer = fig.multi_line("xs", "ys", source=edge_src, line_color="colour", line_width="width",
-                                   line_dash="dash", line_alpha=0.85, hover_line_alpha=1.0,
-                                   hover_line_color="#f39c12", nonselection_line_alpha=0.85)
+                                   line_dash="dash", line_alpha="alpha", hover_line_alpha=1.0,
+                                   hover_line_color="#f39c12", nonselection_line_alpha="alpha")
     fig.add_layout(Arrow(source=head_src, x_start="x_start", y_start="y_start", x_end="x_end", y_end="y_end",
                          line_alpha=0, end=VeeHead(size="size", fill_color="colour", line_color="colour")))
     focus = ColumnDataSource({"x": [], "y": []}, name="lineage-focus")  # the article open in the panel

@@ -29,13 +29,6 @@ def inline_svg(svg: str) -> Markup:
     return Markup(svg[start:] if start >= 0 else "")
 
 
-def heat_colour(value: float, top: float) -> str:
-    """White (identical) to dark blue (most distant in this matrix)."""
-    share = 0.0 if top <= 0 else min(max(value / top, 0.0), 1.0)
-    light = round(97 - 62 * share)
-    return f"hsl(215, 70%, {light}%)"
-
-
 def write_report(path: str | Path, *, table: list[dict], tree: dict, dm, lineage: list[dict], svg: str = "",
                  lineage_svg: str = "", title: str = "") -> None:
     """report.html: the explorer (``phylo.report.explorer``) over one run's results.
@@ -49,17 +42,14 @@ def write_report(path: str | Path, *, table: list[dict], tree: dict, dm, lineage
     from phylo.report.graph import graphml_text, lineage_csv_text
     from phylo.report.layout import VERDICT_COLOURS
 
-    labels = list(dm.ids)
-    top = float(dm.data.max()) if dm.data.size else 0.0
-    heat = [[{"value": float(v), "colour": heat_colour(float(v), top), "dark": top > 0 and v > 0.6 * top}
-             for v in row] for row in dm.data]
     ok = [r for r in table if r.get("status") == "ok"]
     failed = [r for r in table if r.get("status") != "ok"]
     story = title or (ok[0].get("title") if ok else "") or "phylo report"
     parts = explorer_parts(table, tree, lineage)
     data = parts["data"]
     figures = {name: text for name, text in (("tree.svg", svg), ("lineage.svg", lineage_svg)) if text}
-    data |= {"newick": tree["newick"], "lineage_csv": lineage_csv_text(lineage, table),
+    data |= {"distances": {"labels": list(dm.ids), "matrix": [[round(float(v), 4) for v in row] for row in dm.data]},
+             "newick": tree["newick"], "lineage_csv": lineage_csv_text(lineage, table),
              "graphml": graphml_text(lineage, table), "figures": figures}
     articles = data["articles"]
     counts = [(v, n) for v in VERDICT_COLOURS if (n := sum(a["verdict"] == v for a in articles))]
@@ -68,7 +58,7 @@ def write_report(path: str | Path, *, table: list[dict], tree: dict, dm, lineage
         sites[a["site"]] = sites.get(a["site"], 0) + 1
     times = sorted(a["time"] for a in articles if a["time"] is not None)
     page = template("report.html").render(
-        title=story, version=__version__, ok=ok, failed=failed, tree=tree, labels=labels, heat=heat,
+        title=story, version=__version__, ok=ok, failed=failed, tree=tree, n_labels=len(dm.ids),
         articles=articles, counts=counts, sites=sorted(sites.items()), colours=VERDICT_COLOURS,
         time_min=_local_minute(times[0]) if times else "", time_max=_local_minute(times[-1], up=True) if times else "",
         show_labels=len(articles) <= LABELS_UP_TO, figures=list(figures), newick=tree["newick"],

@@ -51,7 +51,7 @@
     for (const c of children[i]) deepest[i] = Math.max(deepest[i], deepest[c]);
   }
 
-  function layoutTree() {
+  function layoutTree(fit) {  // fit: set the view to the rows shown (after a collapse), else keep the zoom
     const y = new Array(nodes.length);
     const shown = [];
     let rank = 0;
@@ -101,8 +101,8 @@
     models["tree-inner"].data = inner;
     models["tree-collapsed"].data = folded;
     const yr = views.tree.model.y_range;
-    yr.start = rank - 0.5; yr.end = -0.8;
-    yr.reset_start = yr.start; yr.reset_end = yr.end;
+    yr.reset_start = rank - 0.5; yr.reset_end = -0.8;
+    if (fit) { yr.start = yr.reset_start; yr.end = yr.reset_end; }
     $("#tree-count").textContent = state.collapsed.size
       ? `${state.collapsed.size} clade(s) collapsed; ${rank} rows shown` : "";
   }
@@ -110,7 +110,7 @@
   function toggleClade(id) {
     if (nodes[id].parent == null) return;  // the root stays open
     if (state.collapsed.has(id)) state.collapsed.delete(id); else state.collapsed.add(id);
-    layoutTree();
+    layoutTree(true);
   }
 
   // --- filters --------------------------------------------------------------------------
@@ -133,12 +133,17 @@
       if (!shownNode(e.source) || !s.visible.has(e.target)) return false;
       return e.kind === "quote" || e.share == null || e.share >= s.minShare;
     });
+    // the article open in the panel: its own arrows stand out, the others fade
+    edgesFull.alpha = edgesFull.id.map((id) => {
+      const e = data.edges[id];
+      return s.focus == null ? 0.85 : (e.source === s.focus || e.target === s.focus ? 1 : 0.12);
+    });
     models["lineage-edges"].data = pick(edgesFull, keepEdge);
     const keptIds = new Set(edgesFull.id.filter((_, i) => keepEdge[i]));
     const headsFull = full["lineage-heads"];
     models["lineage-heads"].data = pick(headsFull, headsFull.id.map((id) => keptIds.has(id)));
     for (const row of $$("#articles-table tbody tr")) row.hidden = !s.visible.has(row.dataset.label);
-    layoutTree();
+    layoutTree(false);
     showFocus();
     $("#filter-count").textContent = `showing ${s.visible.size} of ${articles.size} articles`;
   }
@@ -239,7 +244,7 @@
       <p class="muted">${esc(a.site)} · ${esc(a.published || "undated")} · ${a.url ? `<code>${esc(a.url)}</code>` : ""}</p>
       ${numbers(a)}${pair}`;
     openPanel();
-    showFocus();
+    applyFilters();
   }
 
   function openGroup(group) {
@@ -257,7 +262,7 @@
     $("#panel").hidden = true;
     document.body.classList.remove("panel-open");
     state.focus = null;
-    showFocus();
+    applyFilters();
   }
 
   function showFocus() {
@@ -311,6 +316,20 @@
     for (const row of rows) body.appendChild(row);
   }
 
+  // --- the distance heat map, drawn when first opened (n x n cells) -------------------------
+  function drawHeatmap() {
+    const table = $("#heatmap");
+    if (table.rows.length) return;
+    const { labels, matrix } = data.distances;
+    const top = Math.max(0, ...matrix.flat());
+    const head = labels.map((l) => `<th class="rot">${esc(l)}</th>`).join("");
+    const body = matrix.map((row, i) => `<tr><th>${esc(labels[i])}</th>${row.map((v) => {
+      const share = top > 0 ? Math.min(Math.max(v / top, 0), 1) : 0;
+      return `<td style="background:hsl(215,70%,${Math.round(97 - 62 * share)}%);color:${share > 0.6 ? "#fff" : "#1d232b"}">${v.toFixed(2)}</td>`;
+    }).join("")}</tr>`).join("");
+    table.innerHTML = `<thead><tr><th></th>${head}</tr></thead><tbody>${body}</tbody>`;
+  }
+
   // --- downloads --------------------------------------------------------------------------
   function save(blob, name) {
     const a = document.createElement("a");
@@ -362,6 +381,7 @@
     });
     $("#show-labels").addEventListener("change", (ev) => showLabels(ev.target.checked));
     $("#panel-close").addEventListener("click", closePanel);
+    $("#heat-details").addEventListener("toggle", drawHeatmap);
     document.addEventListener("keydown", (ev) => { if (ev.key === "Escape") closePanel(); });
     document.addEventListener("click", (ev) => {
       const t = ev.target;
@@ -387,6 +407,7 @@
     readFilters();
     // ready once the figures have drawn what the filters gave them
     await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    document.body.dataset.readyMs = String(Math.round(performance.now()));  // since navigation began
     document.body.dataset.ready = "1";
   }
 
