@@ -204,7 +204,7 @@ def lineage_figure(layout: dict, rows: list[dict], info: dict):
     fig = figure(name="lineage-figure", height=min(1100, max(300, 90 + lane_px * len(lanes))),
                  sizing_mode="stretch_width",
                  x_axis_type="datetime" if dated else "linear", tools="", output_backend="canvas",
-                 x_range=Range1d(x(-0.08), x(1.16)), y_range=Range1d(len(lanes) - 0.5, -0.8),
+                 x_range=Range1d(x(-0.1), x(1.16)), y_range=Range1d(len(lanes) - 0.5, -0.8),
                  x_axis_label="publication time (UTC)" if dated else "no publication dates")
     if dated:
         fig.xaxis.formatter = DatetimeTickFormatter(hours="%H:%M", days="%b %d", months="%b %Y")
