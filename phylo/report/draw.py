@@ -91,13 +91,13 @@ def draw_lineage(lineage: list[dict], info: dict[str, dict], paths: list[str | P
     for e in layout["edges"]:
         xs, ys = [x(p[0]) for p in e["points"]], [p[1] for p in e["points"]]
         colour = {"unseen": UNSEEN_COLOUR, "quote": QUOTE_COLOUR}.get(e["kind"], share_colour(e["share"]))
-        width = 1.0 if e["kind"] == "quote" else share_width(e["share"])
+        width = 1.0 if e["kind"] == "quote" else 0.7 * share_width(e["share"])  # points, thinner than on screen
         ax.plot(xs, ys, styles[e["kind"]], color=colour, lw=width, zorder=1, solid_capstyle="round")
         if e["kind"] != "quote":  # the head three quarters along, as in the explorer
             k = 3 * (len(xs) - 1) // 4
             ax.annotate("", xy=(xs[k], ys[k]), xytext=(xs[k - 1], ys[k - 1]), zorder=2,
-                        arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 0, "shrinkA": 0, "shrinkB": 0,
-                                    "mutation_scale": 8 + 2.2 * width})
+                        arrowprops={"arrowstyle": "-|>", "facecolor": colour, "edgecolor": "white", "lw": 0.6,
+                                    "shrinkA": 0, "shrinkB": 0, "mutation_scale": 11 + 3 * width})
     for label, node in layout["nodes"].items():
         if node["kind"] == "unseen-source":
             ax.plot(x(node["u"]), node["y"], "D", ms=8, mfc="white", mec=UNSEEN_COLOUR, mew=1.6, zorder=3)
