@@ -139,7 +139,11 @@ def test_the_distance_heat_map_is_drawn_when_opened(story_run, browser):
     open_report(browser, story_run / "report.html")
     assert browser.find_elements(By.CSS_SELECTOR, "#heatmap td") == []
     browser.find_element(By.CSS_SELECTOR, "#heat-details summary").click()
-    cells = browser.find_elements(By.CSS_SELECTOR, "#heatmap tbody td")
+    for _ in range(40):  # the details element's "toggle" event comes a moment after the click
+        cells = browser.find_elements(By.CSS_SELECTOR, "#heatmap tbody td")
+        if cells:
+            break
+        time.sleep(0.05)
     matrix = read_tsv(story_run / "distances.tsv")
     assert len(cells) == 14 * 14
     assert [float(c.text) for c in cells[:14]] == [round(float(matrix[0][r[""]]), 2) for r in matrix]
