@@ -232,11 +232,13 @@ def write_outputs(out_dir: str, table: list[dict], sequences: dict, distances: d
     from skbio import DistanceMatrix
 
     from phylo.align.distances import write_phylip, write_tsv
-    from phylo.report.draw import draw_lineage, draw_tree
-    from phylo.trees.lineage import lineage_newick
-    from phylo.report.files import LINEAGE_COLUMNS, fasta_text
     from phylo.engine.files import atomic_write, tsv_text
+    from phylo.report.draw import draw_lineage, draw_tree
+    from phylo.report.files import LINEAGE_COLUMNS, fasta_text
+    from phylo.report.graph import write_network_files
     from phylo.report.html import write_report
+    from phylo.report.verdicts import flat_row, read_row
+    from phylo.trees.lineage import lineage_newick
 
     out = Path(out_dir)
     dm = DistanceMatrix(distances["matrix"], distances["labels"])
@@ -246,8 +248,10 @@ def write_outputs(out_dir: str, table: list[dict], sequences: dict, distances: d
     if distances.get("msa"):
         atomic_write(out / "msa.fasta", fasta_text(distances["msa"]))
     atomic_write(out / "tree.nwk", tree["newick"] + "\n")
-    atomic_write(out / "lineage.tsv", tsv_text(lineage, LINEAGE_COLUMNS))
+    # the evidence and secondary sources as the schema's flat cells (phylo.report.verdicts)
+    atomic_write(out / "lineage.tsv", tsv_text([flat_row(read_row(r)) for r in lineage], LINEAGE_COLUMNS))
     atomic_write(out / "lineage.nwk", lineage_newick(lineage) + "\n")
+    write_network_files(out, lineage, table)
     info = {r["label"]: r for r in table if r.get("label")}
     draw_tree(tree["newick"], info, [out / "tree.svg", out / "tree.png"])
     draw_lineage(lineage, info, [out / "lineage.svg", out / "lineage.png"])
@@ -322,7 +326,7 @@ def _story_params() -> dict:
 
 STORY_PARAMS = _story_params()
 
-PACKAGES = ["numpy", "numba", "scikit-bio", "biopython", "trafilatura", "requests", "ete3"]
+PACKAGES = ["numpy", "numba", "scikit-bio", "biopython", "trafilatura", "requests", "ete3", "bokeh", "networkx"]
 
 
 # --- command line ------------------------------------------------------------------------

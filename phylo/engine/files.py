@@ -51,8 +51,17 @@ def atomic_write(path: str | Path, data: str | bytes, durable: bool = False) -> 
 
 def tsv_text(rows: list[dict], columns: list[str]) -> str:
     """Rows as tab-separated text with a header; tabs/newlines inside values become spaces."""
+    return _table_text(rows, columns, "\t")
+
+
+def csv_text(rows: list[dict], columns: list[str]) -> str:
+    """As tsv_text, comma-separated (quoted where needed), for spreadsheets."""
+    return _table_text(rows, columns, ",")
+
+
+def _table_text(rows: list[dict], columns: list[str], delimiter: str) -> str:
     buf = io.StringIO()
-    writer = csv.writer(buf, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    writer = csv.writer(buf, delimiter=delimiter, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(columns)
     for row in rows:
         writer.writerow([_cell(row.get(c)) for c in columns])

@@ -12,6 +12,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 matplotlib.rcParams["svg.hashsalt"] = "phylo"  # stable element ids: the same tree gives the same file
+matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text: smaller files, editable and searchable labels
 import matplotlib.pyplot as plt  # noqa: E402
 from Bio import Phylo  # noqa: E402
 
@@ -56,50 +57,76 @@ def draw_tree(newick: str, info: dict[str, dict], paths: list[str | Path], title
 
 
 def draw_lineage(lineage: list[dict], info: dict[str, dict], paths: list[str | Path], title: str = "") -> None:
-    """Who copied whom as a graph: articles placed by publication time, arrows from source to copy.
+    """Who copied whom on a time line: one lane per outlet, arrows from source to copy.
 
-    ``lineage`` rows have ``label`` and ``source`` (None for articles with no source in the
-    set); undated articles are drawn in a column at the right, marked "undated".
+    ``lineage`` rows are read with ``phylo.report.verdicts.read_row`` (old rows without
+    verdicts draw too). Node colour is the verdict; an arrow's width and colour grow with
+    the share of the copy its source explains; dashed arrows are secondary sources and
+    links from a source that is not in the set (its node is a hollow diamond); dotted
+    lines join an independent report to the article it shares quotes with. Layout:
+    ``phylo.report.layout.lineage_layout``.
     """
-    from phylo.trees.dates import sort_time
+    import matplotlib.dates as mdates
+    from matplotlib.lines import Line2D
 
-    when = {row["label"]: sort_time((info.get(row["label"]) or {}).get("published")) for row in lineage}
-    dated = sorted((t, label) for label, t in when.items() if t)
-    undated = [label for label, t in when.items() if not t]
-    order = [label for _, label in dated] + undated
-    if dated:
-        t0 = dated[0][0]
-        span = max((dated[-1][0] - t0).total_seconds(), 1.0)
-        x = {label: (t - t0).total_seconds() / span for t, label in dated}
+    from phylo.report.layout import (QUOTE_COLOUR, UNDATED_U, UNSEEN_COLOUR, VERDICT_COLOURS, lineage_layout,
+                                     share_colour, share_width)
+    from phylo.report.verdicts import copy_edges, read_row
+
+    rows = [read_row(r) for r in lineage]
+    layout = lineage_layout(rows, info, copy_edges(rows))
+    verdict = {r["label"]: r["verdict"] for r in rows}
+    t0 = mdates.date2num(layout["t0"]) if layout["t0"] else 0.0
+    days = layout["span"] / 86400
+
+    def x(u: float) -> float:
+        return t0 + u * days
+
+    lanes = layout["lanes"]
+    fig, ax = plt.subplots(figsize=(12, 1.4 + 0.9 * max(len(lanes), 2)))
+    for k in range(len(lanes)):
+        if k % 2 == 0:
+            ax.axhspan(k - 0.5, k + 0.5, color="#f1f4f7", zorder=0)
+    styles = {"copy": "-", "merge": "--", "unseen": "--", "quote": ":"}
+    for e in layout["edges"]:
+        xs, ys = [x(p[0]) for p in e["points"]], [p[1] for p in e["points"]]
+        colour = {"unseen": UNSEEN_COLOUR, "quote": QUOTE_COLOUR}.get(e["kind"], share_colour(e["share"]))
+        width = 1.0 if e["kind"] == "quote" else 0.7 * share_width(e["share"])  # points, thinner than on screen
+        ax.plot(xs, ys, styles[e["kind"]], color=colour, lw=width, zorder=1, solid_capstyle="round")
+        if e["kind"] != "quote":  # the head three quarters along, as in the explorer
+            k = 3 * (len(xs) - 1) // 4
+            ax.annotate("", xy=(xs[k], ys[k]), xytext=(xs[k - 1], ys[k - 1]), zorder=2,
+                        arrowprops={"arrowstyle": "-|>", "facecolor": colour, "edgecolor": "white", "lw": 0.6,
+                                    "shrinkA": 0, "shrinkB": 0, "mutation_scale": 11 + 3 * width})
+    for label, node in layout["nodes"].items():
+        if node["kind"] == "unseen-source":
+            ax.plot(x(node["u"]), node["y"], "D", ms=8, mfc="white", mec=UNSEEN_COLOUR, mew=1.6, zorder=3)
+            continue
+        colour = VERDICT_COLOURS[verdict[label]]
+        ax.plot(x(node["u"]), node["y"], "o", ms=7, color=colour, mfc="white" if node["undated"] else colour,
+                mew=1.6, zorder=3)
+        if len(rows) <= 30:  # beyond that the labels overlap; the explorer has them on hover
+            ax.text(x(node["u"]), node["y"] - 0.17, label, fontsize=6.5, ha="center", va="bottom", zorder=4)
+    if any(n["undated"] for n in layout["nodes"].values()):
+        ax.axvline(x((1 + UNDATED_U) / 2), color="#b0b8c0", lw=0.8, ls=":")
+        ax.text(x(UNDATED_U), -0.75, "undated", ha="center", fontsize=8, color="#5d6b78")
+    ax.set_yticks(range(len(lanes)), lanes, fontsize=8.5)
+    ax.set_ylim(len(lanes) - 0.5, -0.9)
+    ax.set_xlim(x(-0.07), x(1.14))
+    if layout["t0"]:
+        ax.xaxis_date()
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
     else:
-        x = {}
-    for label in undated:
-        x[label] = 1.15
-    y = {label: -i for i, label in enumerate(order)}
-
-    fig, ax = plt.subplots(figsize=(12, 1.0 + 0.45 * max(len(order), 2)))
-    for row in lineage:
-        if row.get("source") and row["source"] in x:
-            src, dst = row["source"], row["label"]
-            ax.annotate("", xy=(x[dst], y[dst]), xytext=(x[src], y[src]),
-                        arrowprops={"arrowstyle": "-|>", "color": "#3b6ea5", "lw": 1.2,
-                                    "connectionstyle": "arc3,rad=-0.15"})
-    for label in order:
-        row = info.get(label, {})
-        root = not next((r for r in lineage if r["label"] == label), {}).get("source")
-        ax.plot(x[label], y[label], "o", color="#b8452e" if root else "#3b6ea5", ms=7, zorder=3)
-        caption = f"{label}" + ("" if when[label] else " (undated)")
-        if row.get("title"):
-            caption += f"  {leaf_caption({'title': row['title']}, 48)}"
-        ax.text(x[label] + 0.015, y[label], caption, va="center", fontsize=8.5)
-    if dated:
-        ax.set_xticks([0, 1], [dated[0][0].strftime("%Y-%m-%d %H:%M UTC"), dated[-1][0].strftime("%Y-%m-%d %H:%M UTC")])
-    ax.set_yticks([])
-    ax.set_xlim(-0.05, 1.9)
+        ax.set_xticks([])
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
-    ax.set_xlabel("publication time (red: no source in the set)")
-    ax.set_title(title or "Who copied whom", loc="left", fontsize=12)
+    ax.tick_params(axis="y", length=0)
+    ax.set_xlabel("publication time (UTC)")
+    handles = [Line2D([], [], marker="o", ls="", color=c, label=v) for v, c in VERDICT_COLOURS.items()]
+    handles.append(Line2D([], [], marker="D", ls="", mfc="white", mec=UNSEEN_COLOUR, label="source not in the set"))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    ax.set_title(title or "Who copied whom (arrow width: share of the copy taken from its source)", loc="left",
+                 fontsize=12)
     fig.tight_layout()
     _save(fig, paths)
 

@@ -1,13 +1,13 @@
-"""report.html: one self-contained page (no network at view time) a person can read.
+"""report.html: one self-contained page (no network at view time) a person can explore.
 
-The tree drawing, who copied whom, the article table with every failure, a distance
-heat map, and each article beside its inferred source with the shared passages marked.
+Who copied whom on a time line and the tree, both interactive (``explorer``); filters;
+a side panel with each article beside its source and the shared passages marked; the
+article table with every failure; a distance heat map; downloads. The monitor's
+dashboard page is rendered from ``templates/`` here too.
 """
 
 from __future__ import annotations
 
-import html
-import re
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -15,7 +15,6 @@ from markupsafe import Markup
 
 from phylo import __version__
 from phylo.engine.files import atomic_write
-from phylo.trees.passages import shared_passages, shared_share
 
 
 def template(name: str):
@@ -30,59 +29,48 @@ def inline_svg(svg: str) -> Markup:
     return Markup(svg[start:] if start >= 0 else "")
 
 
-def highlight(text: str, spans: list[tuple[int, int]]) -> Markup:
-    """``text`` escaped, with each (start, end) span wrapped in <mark>."""
-    parts, pos = [], 0
-    for start, end in sorted(spans):
-        if start < pos:
-            continue  # overlapping passages: keep the first
-        parts.append(html.escape(text[pos:start]))
-        parts.append(f"<mark>{html.escape(text[start:end])}</mark>")
-        pos = end
-    parts.append(html.escape(text[pos:]))
-    return Markup("".join(parts))
-
-
-def heat_colour(value: float, top: float) -> str:
-    """White (identical) to dark blue (most distant in this matrix)."""
-    share = 0.0 if top <= 0 else min(max(value / top, 0.0), 1.0)
-    light = round(97 - 62 * share)
-    return f"hsl(215, 70%, {light}%)"
-
-
-def copy_pairs(table: list[dict], lineage: list[dict], max_passages: int = 8) -> list[dict]:
-    """Each article next to its inferred source, with the shared passages highlighted."""
-    rows = {r["label"]: r for r in table if r.get("label")}
-    out = []
-    for link in lineage:
-        if not link["source"]:
-            continue
-        child, source = rows[link["label"]], rows[link["source"]]
-        text_c, text_s = child.get("text") or "", source.get("text") or ""
-        passages = shared_passages(text_c, text_s, min_words=6, limit=max_passages)
-        out.append({
-            "child": child, "source": source, "identity": link.get("identity"),
-            "share": shared_share(text_c, passages),
-            "longest": passages[0]["words"] if passages else 0,
-            "child_html": highlight(text_c, [p["span_a"] for p in passages]),
-            "source_html": highlight(text_s, [p["span_b"] for p in passages]),
-        })
-    return out
-
-
-def write_report(path: str | Path, *, table: list[dict], tree: dict, dm, lineage: list[dict], svg: str,
+def write_report(path: str | Path, *, table: list[dict], tree: dict, dm, lineage: list[dict], svg: str = "",
                  lineage_svg: str = "", title: str = "") -> None:
-    labels = list(dm.ids)
-    top = float(dm.data.max()) if dm.data.size else 0.0
-    heat = [[{"value": float(v), "colour": heat_colour(float(v), top), "dark": top > 0 and v > 0.6 * top}
-             for v in row] for row in dm.data]
+    """report.html: the explorer (``phylo.report.explorer``) over one run's results.
+
+    ``table``: articles.tsv rows with their ``text``; ``tree``: ``{"newick", "method",
+    "rooting", "replicates"}``; ``dm``: the skbio DistanceMatrix; ``lineage``: lineage rows
+    (old rows without verdicts too). ``svg`` / ``lineage_svg``, when given, are the static
+    drawings (tree.svg, lineage.svg), offered as downloads beside the figures as shown.
+    """
+    from phylo.report.explorer import LABELS_UP_TO, explorer_parts, script_json
+    from phylo.report.graph import graphml_text, lineage_csv_text
+    from phylo.report.layout import VERDICT_COLOURS
+
     ok = [r for r in table if r.get("status") == "ok"]
     failed = [r for r in table if r.get("status") != "ok"]
     story = title or (ok[0].get("title") if ok else "") or "phylo report"
+    parts = explorer_parts(table, tree, lineage)
+    data = parts["data"]
+    figures = {name: text for name, text in (("tree.svg", svg), ("lineage.svg", lineage_svg)) if text}
+    data |= {"distances": {"labels": list(dm.ids), "matrix": [[round(float(v), 4) for v in row] for row in dm.data]},
+             "newick": tree["newick"], "lineage_csv": lineage_csv_text(lineage, table),
+             "graphml": graphml_text(lineage, table), "figures": figures}
+    articles = data["articles"]
+    counts = [(v, n) for v in VERDICT_COLOURS if (n := sum(a["verdict"] == v for a in articles))]
+    sites: dict[str, int] = {}
+    for a in articles:
+        sites[a["site"]] = sites.get(a["site"], 0) + 1
+    times = sorted(a["time"] for a in articles if a["time"] is not None)
     page = template("report.html").render(
-        title=story, version=__version__, table=table, ok=ok, failed=failed, tree=tree,
-        svg=inline_svg(svg), lineage_svg=inline_svg(lineage_svg), labels=labels, heat=heat, lineage=lineage,
-        pairs=copy_pairs(table, lineage), newick=tree["newick"],
-        published={r["label"]: r.get("published") for r in ok},
+        title=story, version=__version__, ok=ok, failed=failed, tree=tree, n_labels=len(dm.ids),
+        articles=articles, counts=counts, sites=sorted(sites.items()), colours=VERDICT_COLOURS,
+        time_min=_local_minute(times[0]) if times else "", time_max=_local_minute(times[-1], up=True) if times else "",
+        show_labels=len(articles) <= LABELS_UP_TO, figures=list(figures), newick=tree["newick"],
+        data_json=Markup(script_json(data)), plots_json=Markup(script_json(parts["plots"])),
+        bokeh_js=Markup(parts["bokeh_js"]), script=Markup(parts["script"]),
     )
-    atomic_write(path, re.sub(r"\n\s*\n+", "\n", page))
+    atomic_write(path, page)
+
+
+def _local_minute(ms: float, up: bool = False) -> str:
+    """A time (ms since the epoch) as a datetime-local input value in UTC, to the minute."""
+    from datetime import datetime, timedelta, timezone
+
+    t = datetime.fromtimestamp(ms / 1000, tz=timezone.utc).replace(second=0, microsecond=0)
+    return (t + timedelta(minutes=1) if up else t).strftime("%Y-%m-%dT%H:%M")
