@@ -23,7 +23,7 @@ def register(subparsers) -> None:
 
 def read_distances(path: str):
     """A skbio DistanceMatrix from TSV (lsmat) or PHYLIP, chosen by content."""
-    from skbio import DistanceMatrix
+    from phylo.align.scikit_bio import DistanceMatrix
 
     p = Path(path)
     if not p.is_file():
