@@ -7,6 +7,7 @@ Usage::
     python bench/align.py --sets long --skip parasail-nw --mafft-timeout 600
     python bench/align.py --seeds 1 2 3 4 5    # tree scores averaged over five stories
     python bench/align.py --json results.json
+    python bench/align.py --memory             # peak memory and time of one long pair, by length
 
 Sets: ``15`` and ``30``, stories of that many long near-copies (``phylo.sim.story``,
 profile ``light``: a 40-paragraph root, ~31k nt per encoded article, small edits); ``long``,
@@ -156,9 +157,8 @@ def gcups_single(seqs: dict) -> dict:
 
 def tree_scores(labels: list[str], aligned: list, parents: dict, gaps: str) -> dict:
     """RF and NN share of the NJ tree on Jukes-Cantor distances, gaps counted as ``gaps``."""
-    from skbio.tree import nj
-
     from phylo.align.distances import from_identities, site_identity
+    from phylo.align.scikit_bio import nj
 
     if gaps != "columns" and "gap_runs" not in aligned[0][1]:
         return {}
@@ -184,11 +184,58 @@ def one(method: str, size: str, seed: int) -> dict:
         return {"method": method, "size": size, "seed": seed, **gcups_single(seqs)}
     else:
         raise SystemExit(f"unknown method {method}")
+    rss = _rss_mib()  # the peak while aligning, before the tree scores import scikit-bio
     labels = list(seqs)
     trees = {gaps: tree_scores(labels, aligned, parents, gaps) for gaps in ("affine", "runs", "columns")}
     lengths = [len(s) for s in seqs.values()]
     return {"method": method, "size": size, "seed": seed, "mean_nt": sum(lengths) / len(lengths),
-            "rss_mib": _rss_mib(), "rss_before_mib": base_rss, "trees": trees, **info}
+            "rss_mib": rss, "rss_before_mib": base_rss, "trees": trees, **info}
+
+
+def long_pair(chars: int, kind: str) -> dict:
+    """One pair of ``chars``-character articles in anchor mode, in this process: peak memory
+    over what the imports took, and time. ``kind``: ``copy`` (the second is the first with
+    a paragraph in 100 rewritten), ``excerpt`` (2,000 characters of it), ``unrelated``."""
+    import random
+
+    from phylo.align.encoding import encode
+    from phylo.align.nw import align_pairs
+    from phylo.sim.story import Language, paragraphs_of
+
+    rng = random.Random(chars)
+    lang = Language(rng)
+
+    def prose(n):
+        return [" ".join(p) for p in paragraphs_of(lang, rng, n)]
+
+    a = prose(chars)
+    if kind == "copy":
+        b = [" ".join(lang.paragraph(rng)) if k % 100 == 50 else p for k, p in enumerate(a)]
+    elif kind == "excerpt":
+        b = a[len(a) // 2:len(a) // 2 + 8]
+    else:
+        b = prose(chars)
+    seqs = [encode("\n\n".join(a)), encode("\n\n".join(b))]
+    align_pairs([seqs[0][:300], seqs[1][:300]], [(0, 1)])  # compile or load the kernels first
+    before = _rss_mib()
+    start = time.perf_counter()
+    r = align_pairs(seqs, [(0, 1)], threads=1)[0]
+    return {"chars": chars, "kind": kind, "nt": [len(x) for x in seqs], "wall_s": time.perf_counter() - start,
+            "rss_mib": _rss_mib(), "added_mib": _rss_mib() - before, "method": r["method"], "cells": r["cells"],
+            "identity": r["identity"]}
+
+
+def memory_table() -> str:
+    """``long_pair`` for growing lengths, each in a fresh process (peak RSS is per process)."""
+    lines = [f"{'chars':>9} {'kind':<10} {'wall s':>7} {'peak MiB':>9} {'added MiB':>9} {'cells':>12}  method"]
+    for chars in (75_000, 150_000, 300_000, 600_000, 1_200_000):
+        for kind in ("copy", "excerpt", "unrelated"):
+            cmd = [sys.executable, str(Path(__file__).resolve()), "--pair", str(chars), kind]
+            r = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.splitlines()[-1])
+            lines.append(f"{chars:>9} {kind:<10} {r['wall_s']:>7.2f} {r['rss_mib']:>9.0f} {r['added_mib']:>9.0f} "
+                         f"{r['cells']:>12}  {r['method']}")
+            print(lines[-1], file=sys.stderr, flush=True)
+    return "\n".join(lines)
 
 
 def run_one_process(method: str, size: str, seed: int, timeout: float) -> dict:
@@ -263,7 +310,16 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=900, help="seconds per method, set and seed")
     parser.add_argument("--mafft-timeout", type=float, default=900, help="seconds for MAFFT per set and seed")
     parser.add_argument("--json", help="also write the rows here")
+    parser.add_argument("--memory", action="store_true", help="only the long-pair memory table")
+    parser.add_argument("--pair", nargs=2, metavar=("CHARS", "KIND"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.pair:
+        print(json.dumps(long_pair(int(args.pair[0]), args.pair[1])))
+        return
+    if args.memory:
+        print(f"one pair, anchor mode, one thread; load average {os.getloadavg()[0]:.1f}")
+        print(memory_table())
+        return
     if args.one:
         print(json.dumps(one(args.one[0], args.one[1], int(args.one[2]))))
         return

@@ -338,12 +338,10 @@ def test_anchor_mode_falls_back_to_full_dp_without_anchors():
 # --- long articles: past the old packing limit, anchor mode's blocks ------------------
 
 def prose(rng, lang, chars):
-    """Simulated news prose (phylo.sim's made-up language) of at least ``chars`` characters."""
-    paras, n = [], 0
-    while n < chars:
-        paras.append(" ".join(lang.paragraph(rng)))
-        n += len(paras[-1]) + 2
-    return paras
+    """Simulated news prose (phylo.sim's made-up language): paragraphs of ``chars`` characters in all."""
+    from phylo.sim.story import paragraphs_of
+
+    return [" ".join(p) for p in paragraphs_of(lang, rng, chars)]
 
 
 def test_full_dp_past_the_old_limit_reaches_the_known_optimum():

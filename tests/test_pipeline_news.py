@@ -225,16 +225,13 @@ def long_form_story(folder: Path) -> dict[str, str]:
     dated pages of one outlet (``phylo.sim.story.render_page``); returns name -> text."""
     import random
 
-    from phylo.sim.story import Language, render_page
+    from phylo.sim.story import Language, paragraphs_of, render_page
 
     rng = random.Random(3)
     lang = Language(rng)
 
     def paragraphs(chars):
-        out = []
-        while sum(len(p) + 2 for p in out) < chars:
-            out.append(" ".join(lang.paragraph(rng)))
-        return out
+        return [" ".join(p) for p in paragraphs_of(lang, rng, chars)]
 
     original, other = paragraphs(300_000), paragraphs(300_000)
     excerpt = original[400:409]

@@ -231,6 +231,13 @@ def align_counts(a, b, per, sc):
     return unpack(value, bits, (n + m) * per, sc[3])
 
 
+@njit(cache=True, nogil=True)
+def _outputs(count):
+    """Per-pair result arrays: score, matches, columns, cells, how."""
+    return (np.empty(count, np.int64), np.empty(count, np.int64), np.empty(count, np.int64),
+            np.empty(count, np.int64), np.empty(count, np.int64))
+
+
 @njit(cache=True, parallel=True)
 def score_many(codes, starts, pairs, per, sc):
     """(score, matches, columns) of full-DP alignments of many pairs, spread over threads.
@@ -239,9 +246,7 @@ def score_many(codes, starts, pairs, per, sc):
     ``codes[starts[k]:starts[k + 1]]``.
     """
     count = pairs.shape[0]
-    score = np.empty(count, np.int64)
-    matches = np.empty(count, np.int64)
-    columns = np.empty(count, np.int64)
+    score, matches, columns, _, _ = _outputs(count)
     for p in prange(count):
         s, t = pairs[p, 0], pairs[p, 1]
         score[p], matches[p], columns[p] = align_counts(
@@ -547,11 +552,7 @@ def align_auto(a, b, k, bits, margin, max_share, min_cells, per, sc):
 def align_many_auto(codes, starts, pairs, k, bits, margin, max_share, min_cells, per, sc):
     """:func:`align_auto` for many pairs, spread over threads; see :func:`score_many`."""
     count = pairs.shape[0]
-    score = np.empty(count, np.int64)
-    matches = np.empty(count, np.int64)
-    columns = np.empty(count, np.int64)
-    cells = np.empty(count, np.int64)
-    how = np.empty(count, np.int64)
+    score, matches, columns, cells, how = _outputs(count)
     for p in prange(count):
         s, t = pairs[p, 0], pairs[p, 1]
         score[p], matches[p], columns[p], cells[p], how[p] = align_auto(
@@ -657,11 +658,7 @@ def align_many_anchored(codes, starts, kvalues, kpositions, kstarts, pairs, per,
     k-mers, sorted once for every pair it is in.
     """
     count = pairs.shape[0]
-    score = np.empty(count, np.int64)
-    matches = np.empty(count, np.int64)
-    columns = np.empty(count, np.int64)
-    cells = np.empty(count, np.int64)
-    how = np.empty(count, np.int64)
+    score, matches, columns, cells, how = _outputs(count)
     for p in prange(count):
         s, t = pairs[p, 0], pairs[p, 1]
         ks, kt = kstarts[s], kstarts[t]

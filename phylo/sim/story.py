@@ -136,6 +136,14 @@ def derive(lang: Language, rng: random.Random, parent: list[list[str]], ops: lis
     return paras
 
 
+def paragraphs_of(lang: Language, rng: random.Random, chars: float) -> list[list[str]]:
+    """Paragraphs (lists of sentences) of made-up prose, at least ``chars`` characters in all."""
+    paras = []
+    while sum(len(" ".join(p)) + 2 for p in paras) < chars:
+        paras.append(lang.paragraph(rng))
+    return paras
+
+
 def _longform(lang: Language, rng: random.Random, parent: list[list[str]] | None) -> list[list[str]]:
     """Long-form shapes: the root of a long-form story, or what a copy takes of its parent.
 
@@ -146,10 +154,7 @@ def _longform(lang: Language, rng: random.Random, parent: list[list[str]] | None
     profile's usual edits follow.
     """
     if parent is None:
-        target, paras = rng.uniform(40_000, 60_000), []
-        while sum(len(" ".join(p)) + 2 for p in paras) < target:
-            paras.append(lang.paragraph(rng))
-        return paras
+        return paragraphs_of(lang, rng, rng.uniform(40_000, 60_000))
     sizes = [len(" ".join(p)) + 2 for p in parent]
     if rng.random() < 0.25 or sum(sizes) <= 2_000:
         return [list(p) for p in parent[:len(parent) - rng.randint(0, min(2, len(parent) - 1))]]
