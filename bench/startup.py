@@ -197,7 +197,7 @@ def section_mafft(args, tmp: Path) -> list[str]:
 
     phylo = str(ROOT / ".venv" / "bin" / "phylo")
     lines = [f"phylo align vs mafft --auto, the same 15 articles, in turn, {args.mafft_runs} pairs (load {load()})"]
-    for paragraphs in (8, 40):  # about 8k and 32k nt per article
+    for paragraphs in (9, 40):  # about 7.5k and 32k nt per article
         texts, _ = story_texts(simulate_story(15, seed=1, paragraphs=paragraphs, profile="light"))
         fasta = tmp / f"p{paragraphs}.fasta"
         fasta.write_text("".join(f">{k}\n{encode(v)}\n" for k, v in texts.items()))

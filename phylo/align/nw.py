@@ -263,13 +263,15 @@ def align_pairs(seqs: list[str], pairs: list[tuple[int, int]], *, unit: str = "c
     codes = {k: kernel_codes(seqs[k], unit) for k in used}
     per = _PER[unit]
     sc = scoring_array(scoring)
-    # the packed values must fit: per pair in modes full and auto, per stretch in anchor mode
-    side = kernels.EXACT_SIDE * 3 // per  # anchor mode's exact stretches, in characters for both units
-    short = side * per if mode == "anchor" else max(min(len(codes[s]), len(codes[t])) for s, t in pairs) * per
-    if not fits(short, scoring):
-        if mode == "anchor":
-            raise InputError("scoring values too large for the kernels' 64-bit values", setting="scoring")
-        packing(unit, scoring, short)  # raises: the pair is too long for full DP
+    side = kernels.EXACT_SIDE * 3 // per  # anchor mode's exact stretches: the same characters in both units
+    # the packed values must fit: per stretch in anchor mode (any length), per pair otherwise
+    if mode == "anchor" and not fits(side * per, scoring):
+        raise InputError("scoring values too large for the kernels' 64-bit values", setting="scoring")
+    if mode != "anchor":
+        short = max(min(len(codes[s]), len(codes[t])) for s, t in pairs) * per
+        if not fits(short, scoring):
+            raise InputError(f"full dynamic programming cannot hold a pair whose shorter sequence has {short} nt "
+                             f"(the most is {max_full_nt(scoring)}); use mode anchor", setting="mode")
     # all sequences back to back, so one call carries every pair
     order = {k: n for n, k in enumerate(used)}
     starts = np.zeros(len(used) + 1, np.int64)
@@ -277,17 +279,17 @@ def align_pairs(seqs: list[str], pairs: list[tuple[int, int]], *, unit: str = "c
     flat = np.concatenate([codes[k] for k in used])
     index = np.array([(order[s], order[t]) for s, t in pairs], np.int64)
     bits = kernels.BITS[unit]
-    k = 60 // bits  # k-mers of 60 bits: 10 codons or 30 nucleotides
+    kmer = 60 // bits  # k-mers of 60 bits: 10 codons or 30 nucleotides
     if mode == "full":
         score, matches, columns = _with_threads(threads, kernels.score_many, flat, starts, index, per, sc)
         cells = [(len(codes[s]) + 1) * (len(codes[t]) + 1) for s, t in pairs]
         how = [0] * len(pairs)
     elif mode == "auto":
         score, matches, columns, cells, how = _with_threads(
-            threads, kernels.align_many_auto, flat, starts, index, k, bits, kernels.MARGIN[unit],
+            threads, kernels.align_many_auto, flat, starts, index, kmer, bits, kernels.MARGIN[unit],
             kernels.MAX_SHARE, kernels.MIN_CELLS, per, sc)
     else:
-        unique = [unique_kmers(codes[u], k, bits) for u in used]  # once per sequence, not per pair
+        unique = [unique_kmers(codes[u], kmer, bits) for u in used]  # once per sequence, not per pair
         kstarts = np.zeros(len(used) + 1, np.int64)
         kstarts[1:] = np.cumsum([len(v) for v, _ in unique])
         kvalues = np.concatenate([v for v, _ in unique])
