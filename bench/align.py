@@ -2,10 +2,20 @@
 
 Usage::
 
-    python bench/align.py                      # 15 and 30 articles, all methods, a table
+    python bench/align.py                      # sets 15, 30 and long, all methods, a table
     python bench/align.py --sets 15 --skip mafft-auto parasail-nw
+    python bench/align.py --sets long --skip parasail-nw --mafft-timeout 600
     python bench/align.py --seeds 1 2 3 4 5    # tree scores averaged over five stories
     python bench/align.py --json results.json
+    python bench/align.py --memory             # peak memory and time of one long pair, by length
+
+Sets: ``15`` and ``30``, stories of that many long near-copies (``phylo.sim.story``,
+profile ``light``: a 40-paragraph root, ~31k nt per encoded article, small edits); ``long``,
+15 articles in the long-form shape (``longform=True``: a root of 40-60k characters, each
+copy an excerpt of 2-20k characters of its parent or the parent nearly whole, then the same
+small edits), the shape of a magazine feature picked up by other outlets. MAFFT runs on
+sets 15 and long, each under ``--mafft-timeout`` (on 45k-character articles ``mafft
+--auto`` took 14 minutes here): a row that ran out of time says so.
 
 Each method runs in its own process (``--one METHOD SIZE SEED``) so peak memory
 (``ru_maxrss``, and the children's for MAFFT) is its own. For each method: wall time,
@@ -38,13 +48,19 @@ METHODS = ["codon-full", "codon-auto", "codon-anchor", "nt-full", "nt-auto", "nt
            "parasail-nw", "edlib"]
 PARAGRAPHS = 40  # about 31k nt per encoded article
 THREADS = 2
-MAFFT_SETS = (15,)  # MAFFT --auto takes minutes on 15 articles; 30 would take far longer
+SETS = ("15", "30", "long")
+MAFFT_SETS = ("15", "long")  # MAFFT --auto takes minutes on 15 articles; 30 would take far longer
 
 
-def dataset(size: int, seed: int):
+def dataset(name: str, seed: int):
+    """Encoded articles and the true parents of set ``name`` (see the module docstring)."""
     from phylo.align.encoding import encode
 
-    articles, parents = story_texts(simulate_story(size, seed=seed, paragraphs=PARAGRAPHS, profile="light"))
+    if name == "long":
+        story = simulate_story(15, seed=seed, profile="light", longform=True)
+    else:
+        story = simulate_story(int(name), seed=seed, paragraphs=PARAGRAPHS, profile="light")
+    articles, parents = story_texts(story)
     return {label: encode(text) for label, text in articles.items()}, parents
 
 
@@ -123,17 +139,17 @@ def run_edlib(seqs: dict) -> tuple[list, dict]:
 
 def gcups_single(seqs: dict) -> dict:
     """Full-DP throughput of one pair on one thread, both units (compiled beforehand)."""
-    from phylo.align import _dp
-    from phylo.align.nw import DEFAULT_SCORING as SCORING, kernel_args, kernel_codes, packing
+    from phylo.align import _kernels
+    from phylo.align.nw import kernel_args, kernel_codes, packing
 
     a_seq, b_seq = list(seqs.values())[:2]
     out = {}
     for unit, per in (("nt", 1), ("codon", 3)):
         a, b = kernel_codes(a_seq, unit), kernel_codes(b_seq, unit)
-        p = packing(unit, SCORING, (len(a) + len(b)) * per)
-        _dp.score_linear(a[:50], b[:50], *kernel_args(p))
+        p = packing(unit, None, min(len(a), len(b)) * per)
+        _kernels.score_linear(a[:50], b[:50], *kernel_args(p))
         start = time.perf_counter()
-        _dp.score_linear(a, b, *kernel_args(p))
+        _kernels.score_linear(a, b, *kernel_args(p))
         wall = time.perf_counter() - start
         out[unit] = {"cells": len(a) * len(b), "wall_s": wall, "gcups": len(a) * len(b) / wall / 1e9}
     return out
@@ -141,9 +157,8 @@ def gcups_single(seqs: dict) -> dict:
 
 def tree_scores(labels: list[str], aligned: list, parents: dict, gaps: str) -> dict:
     """RF and NN share of the NJ tree on Jukes-Cantor distances, gaps counted as ``gaps``."""
-    from skbio.tree import nj
-
     from phylo.align.distances import from_identities, site_identity
+    from phylo.align.scikit_bio import nj
 
     if gaps != "columns" and "gap_runs" not in aligned[0][1]:
         return {}
@@ -152,7 +167,7 @@ def tree_scores(labels: list[str], aligned: list, parents: dict, gaps: str) -> d
     return lineage_scores(nj(dm), parents)
 
 
-def one(method: str, size: int, seed: int) -> dict:
+def one(method: str, size: str, seed: int) -> dict:
     """Run one method on one set in this process; returns its measurements."""
     seqs, parents = dataset(size, seed)
     base_rss = _rss_mib()
@@ -169,14 +184,61 @@ def one(method: str, size: int, seed: int) -> dict:
         return {"method": method, "size": size, "seed": seed, **gcups_single(seqs)}
     else:
         raise SystemExit(f"unknown method {method}")
+    rss = _rss_mib()  # the peak while aligning, before the tree scores import scikit-bio
     labels = list(seqs)
     trees = {gaps: tree_scores(labels, aligned, parents, gaps) for gaps in ("affine", "runs", "columns")}
     lengths = [len(s) for s in seqs.values()]
     return {"method": method, "size": size, "seed": seed, "mean_nt": sum(lengths) / len(lengths),
-            "rss_mib": _rss_mib(), "rss_before_mib": base_rss, "trees": trees, **info}
+            "rss_mib": rss, "rss_before_mib": base_rss, "trees": trees, **info}
 
 
-def run_one_process(method: str, size: int, seed: int, timeout: float) -> dict:
+def long_pair(chars: int, kind: str) -> dict:
+    """One pair of ``chars``-character articles in anchor mode, in this process: peak memory
+    over what the imports took, and time. ``kind``: ``copy`` (the second is the first with
+    a paragraph in 100 rewritten), ``excerpt`` (2,000 characters of it), ``unrelated``."""
+    import random
+
+    from phylo.align.encoding import encode
+    from phylo.align.nw import align_pairs
+    from phylo.sim.story import Language, paragraphs_of
+
+    rng = random.Random(chars)
+    lang = Language(rng)
+
+    def prose(n):
+        return [" ".join(p) for p in paragraphs_of(lang, rng, n)]
+
+    a = prose(chars)
+    if kind == "copy":
+        b = [" ".join(lang.paragraph(rng)) if k % 100 == 50 else p for k, p in enumerate(a)]
+    elif kind == "excerpt":
+        b = a[len(a) // 2:len(a) // 2 + 8]
+    else:
+        b = prose(chars)
+    seqs = [encode("\n\n".join(a)), encode("\n\n".join(b))]
+    align_pairs([seqs[0][:300], seqs[1][:300]], [(0, 1)])  # compile or load the kernels first
+    before = _rss_mib()
+    start = time.perf_counter()
+    r = align_pairs(seqs, [(0, 1)], threads=1)[0]
+    return {"chars": chars, "kind": kind, "nt": [len(x) for x in seqs], "wall_s": time.perf_counter() - start,
+            "rss_mib": _rss_mib(), "added_mib": _rss_mib() - before, "method": r["method"], "cells": r["cells"],
+            "identity": r["identity"]}
+
+
+def memory_table() -> str:
+    """``long_pair`` for growing lengths, each in a fresh process (peak RSS is per process)."""
+    lines = [f"{'chars':>9} {'kind':<10} {'wall s':>7} {'peak MiB':>9} {'added MiB':>9} {'cells':>12}  method"]
+    for chars in (75_000, 150_000, 300_000, 600_000, 1_200_000):
+        for kind in ("copy", "excerpt", "unrelated"):
+            cmd = [sys.executable, str(Path(__file__).resolve()), "--pair", str(chars), kind]
+            r = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.splitlines()[-1])
+            lines.append(f"{chars:>9} {kind:<10} {r['wall_s']:>7.2f} {r['rss_mib']:>9.0f} {r['added_mib']:>9.0f} "
+                         f"{r['cells']:>12}  {r['method']}")
+            print(lines[-1], file=sys.stderr, flush=True)
+    return "\n".join(lines)
+
+
+def run_one_process(method: str, size: str, seed: int, timeout: float) -> dict:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--one", method, str(size), str(seed)]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
@@ -207,7 +269,7 @@ def mean_over_seeds(runs: list[dict]) -> dict:
 
 
 def table(rows: list[dict]) -> str:
-    head = (f"{'set':>4} {'method':<12} {'wall s':>8} {'x mafft':>8} {'GCUPS/thr':>9} {'RSS MiB':>8} "
+    head = (f"{'set':>4} {'method':<12} {'kNT':>5} {'wall s':>8} {'x mafft':>8} {'GCUPS/thr':>9} {'RSS MiB':>8} "
             f"{'RF':>6} {'NN ok':>6} {'RF run':>6} {'NN run':>6} {'RF col':>6} {'NN col':>6}  notes")
     lines = [head, "-" * len(head)]
     mafft = {r["size"]: r["wall_s"] for r in rows if r["method"] == "mafft-auto" and "wall_s" in r}
@@ -228,11 +290,12 @@ def table(rows: list[dict]) -> str:
         notes = ", ".join(f"{k} {v}" for k, v in sorted(r.get("methods", {}).items()))
         if "agree" in r:
             notes += (", " if notes else "") + r["agree"]
-        lines.append(f"{r['size']:>4} {r['method']:<12} {r['wall_s']:>8.2f} {speedup:>8} {g:>9} {rss:>8.0f} "
+        lines.append(f"{r['size']:>4} {r['method']:<12} {r['mean_nt'] / 1000:>5.1f} {r['wall_s']:>8.2f} "
+                     f"{speedup:>8} {g:>9} {rss:>8.0f} "
                      f"{scores(r, 'affine')} {scores(r, 'runs')} {scores(r, 'columns')}  {notes}")
     for r in rows:
         if r["method"] == "gcups" and "error" not in r:
-            lines.append(f"one {r['size']}-set pair, full DP, one thread: "
+            lines.append(f"one pair of set {r['size']}, full DP, one thread: "
                          + "; ".join(f"{u}: {r[u]['cells'] / 1e6:.0f}M cells in {r[u]['wall_s']:.2f} s = "
                                      f"{r[u]['gcups']:.2f} GCUPS" for u in ("nt", "codon")))
     return "\n".join(lines)
@@ -241,42 +304,54 @@ def table(rows: list[dict]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--one", nargs=3, metavar=("METHOD", "SIZE", "SEED"), help=argparse.SUPPRESS)
-    parser.add_argument("--sets", nargs="+", type=int, default=[15, 30])
+    parser.add_argument("--sets", nargs="+", choices=SETS, default=list(SETS))
     parser.add_argument("--seeds", nargs="+", type=int, default=[1], help="one simulated story per seed")
     parser.add_argument("--skip", nargs="*", default=[], help="methods to leave out")
     parser.add_argument("--timeout", type=float, default=900, help="seconds per method, set and seed")
+    parser.add_argument("--mafft-timeout", type=float, default=900, help="seconds for MAFFT per set and seed")
     parser.add_argument("--json", help="also write the rows here")
+    parser.add_argument("--memory", action="store_true", help="only the long-pair memory table")
+    parser.add_argument("--pair", nargs=2, metavar=("CHARS", "KIND"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.pair:
+        print(json.dumps(long_pair(int(args.pair[0]), args.pair[1])))
+        return
+    if args.memory:
+        print(f"one pair, anchor mode, one thread; load average {os.getloadavg()[0]:.1f}")
+        print(memory_table())
+        return
     if args.one:
-        print(json.dumps(one(args.one[0], int(args.one[1]), int(args.one[2]))))
+        print(json.dumps(one(args.one[0], args.one[1], int(args.one[2]))))
         return
     rows = []
+    first = args.sets[0]
     for size in args.sets:
         for method in ["gcups"] + METHODS:
             if method in args.skip or (method == "mafft-auto" and size not in MAFFT_SETS):
                 continue
-            if method == "parasail-nw" and size != min(args.sets):
-                continue  # the slowest baseline: one set is enough to place it
-            if method == "gcups" and size != min(args.sets):
-                continue
+            if method in ("parasail-nw", "gcups") and size != first:
+                continue  # the slowest baseline and the throughput figure: one set is enough
             seeds = args.seeds[:1] if method == "gcups" else args.seeds
-            runs = [run_one_process(method, size, seed, args.timeout) for seed in seeds]
+            timeout = args.mafft_timeout if method == "mafft-auto" else args.timeout
+            runs = [run_one_process(method, size, seed, timeout) for seed in seeds]
             for r in runs:
                 print(json.dumps({k: v for k, v in r.items() if k != "scores"}), file=sys.stderr, flush=True)
             rows.append(mean_over_seeds(runs) if method != "gcups" else runs[0])
-        # banded and full DP: same optimum for how many pairs? (the first seed's story)
+        # band, anchors and full DP: same optimum for how many pairs? (the first seed's story)
         by = {r["method"]: r for r in rows if r["size"] == size and "scores" in r}
         for unit in ("codon", "nt"):
-            auto, full = by.get(f"{unit}-auto"), by.get(f"{unit}-full")
-            if auto and full:
-                same = sum(x == y for x, y in zip(auto["scores"], full["scores"]))
-                auto["agree"] = f"same optimum as full DP: {same}/{len(full['scores'])} pairs"
+            full = by.get(f"{unit}-full")
+            for mode in ("auto", "anchor"):
+                other = by.get(f"{unit}-{mode}")
+                if other and full:
+                    same = sum(x == y for x, y in zip(other["scores"], full["scores"]))
+                    other["agree"] = f"same score as full DP: {same}/{len(full['scores'])} pairs"
         ps, nt = by.get("parasail-nw"), by.get("nt-full")
         if ps and nt:
             same = sum(x == y for x, y in zip(ps["scores"], nt["scores"]))
             ps["agree"] = f"same score as nt-full: {same}/{len(nt['scores'])} pairs"
     print(f"machine: {os.cpu_count()} cores, load average at end {os.getloadavg()[0]:.1f}; "
-          f"threads {THREADS}; seeds {' '.join(map(str, args.seeds))}; root {PARAGRAPHS} paragraphs")
+          f"threads {THREADS}; seeds {' '.join(map(str, args.seeds))}; kNT = mean thousands of nt per article")
     print(table(rows))
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1))

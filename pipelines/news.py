@@ -66,18 +66,15 @@ def extract_article(page: dict, extract_settings: dict) -> dict:
     return {**article, "final_url": page.get("final_url"), "url": page.get("url")}
 
 
-def make_table(entries: list[dict], targets: list, articles: list, aligner: str = "nw", normalize: bool = False,
+def make_table(entries: list[dict], targets: list, articles: list, normalize: bool = False,
                transliterate: bool = False) -> list[dict]:
     """One row per input entry (articles.tsv), with unique labels for the usable ones.
 
-    An article too long for the native aligner is listed as ``too-long`` rather than
-    stopping the whole alignment (one character is at most one codon, 3 nt). ``kept``
-    is the share of each article's characters the encoding writes (``encoding_check``).
+    Articles of any length are usable: the native aligner's default (anchor) mode has no
+    length limit, and MAFFT takes what it is given. ``kept`` is the share of each
+    article's characters the encoding writes (``encoding_check``).
     """
-    from phylo.align.nw import max_pair_nt
     from phylo.trees.labels import make_labels
-
-    longest = max_pair_nt() // 2 // 3  # characters per article, so that any pair fits
 
     # targets and articles run in step (articles maps over pages, which map over targets)
     by_target = {t["target"]: a for t, a in zip(targets, articles) if not isinstance(t, Failure)}
@@ -103,9 +100,6 @@ def make_table(entries: list[dict], targets: list, articles: list, aligner: str 
                                                 "extractor")}
             row |= {"chars": len(result.get("text") or ""), "status": "ok", "message": ""}
             row |= encoding_check(row["text"], normalize, transliterate)
-            if row["status"] == "ok" and aligner == "nw" and row["chars"] > longest:
-                row |= {"status": "too-long", "message": f"{row['chars']} characters; the native aligner takes "
-                                                         f"up to {longest}: use --aligner mafft"}
         first_line.setdefault(key, entry["line"])
         rows.append(row)
     usable = [r for r in rows if r["status"] == "ok"]
@@ -190,7 +184,7 @@ def replicate_seeds(bootstrap: int) -> list[int]:
 def replicate_tree(seed: int, sequences: dict[str, str], distances: dict, aligner: str, unit: str,
                    correction: str | None, method: str, nw_mode: str = "anchor", gaps: str = "affine") -> str:
     """One bootstrap replicate's tree (see phylo.trees.support for how each aligner resamples)."""
-    from skbio import DistanceMatrix
+    from phylo.align.scikit_bio import DistanceMatrix
 
     from phylo.align.pairwise import msa_distance_data, pairwise_distances
     from phylo.trees.build import build_tree, to_newick
@@ -229,7 +223,7 @@ def infer_lineage(table: list[dict], distances: dict) -> list[dict]:
 def write_outputs(out_dir: str, table: list[dict], sequences: dict, distances: dict, tree: dict,
                   lineage: list[dict]) -> dict:
     """Every remaining file of the output contract; returns their names."""
-    from skbio import DistanceMatrix
+    from phylo.align.scikit_bio import DistanceMatrix
 
     from phylo.align.distances import write_phylip, write_tsv
     from phylo.engine.files import atomic_write, tsv_text
@@ -267,8 +261,8 @@ STAGES = [
     Stage("pages", fetch_page, inputs=("targets",), params=("fetch_settings",), map="targets", io_bound=True),
     Stage("articles", extract_article, inputs=("pages",), params=("extract_settings",), map="pages",
           io_bound=True, version=2),
-    Stage("table", make_table, inputs=("entries", "targets", "articles"),
-          params=("aligner", "normalize", "transliterate"), persist=False),
+    Stage("table", make_table, inputs=("entries", "targets", "articles"), params=("normalize", "transliterate"),
+          persist=False),
     Stage("articles_tsv", write_table, inputs=("table", "out_dir"), persist=False),
     Stage("sequences", encode_articles, inputs=("table",), params=("normalize", "transliterate"), persist=False),
     Stage("distances", align_all, inputs=("sequences",), version=3,
@@ -317,14 +311,12 @@ def story_stages() -> list[Stage]:
     ]
 
 
-def _story_params() -> dict:
-    from phylo.trees.grouping import STORY_K, STORY_THRESHOLD
+def story_params() -> dict:
+    """The --stories parameters that have no option (grouping defaults: ``phylo.trees.grouping``)."""
+    from phylo.trees.grouping import STORY_K, STORY_THRESHOLD  # numpy, datasketch: only for --stories
 
     return {"num_perm": 128, "shingle_k": STORY_K, "story_threshold": STORY_THRESHOLD, "per_article": 8,
             "chunk_size": 64}
-
-
-STORY_PARAMS = _story_params()
 
 PACKAGES = ["numpy", "numba", "scikit-bio", "biopython", "trafilatura", "requests", "ete3", "bokeh", "networkx"]
 
@@ -431,7 +423,7 @@ def main(args) -> int:
     if not args.input:
         raise InputError("phylo run needs a urls.txt (one URL or local file a line)")
     out = Path(args.out)
-    stages, params = (story_stages(), params_from_args(args) | STORY_PARAMS) if args.stories else \
+    stages, params = (story_stages(), params_from_args(args) | story_params()) if args.stories else \
         (STAGES, params_from_args(args))
     result = run_pipeline(
         "news", stages, {"urls_list": str(Path(args.input).resolve())},

@@ -9,7 +9,6 @@ item, and resumes from checkpoints in the store folder.
 
 from __future__ import annotations
 
-import multiprocessing
 import sys
 from pathlib import Path
 
@@ -28,6 +27,8 @@ def _one_thread_in_workers() -> None:
     Measured on 2 cores (bench/wavelet.py): three trainings side by side on one thread
     each took 13.6 s against 32.6 s one after another on two threads.
     """
+    import multiprocessing
+
     if multiprocessing.parent_process() is not None:
         import torch
 

@@ -95,3 +95,17 @@ def test_writers_round_trip(tmp_path):
     assert (tmp_path / "d.phy").read_text().splitlines()[0].strip() == "3"
     with pytest.raises(PhyloError, match="whitespace"):
         write_phylip(DistanceMatrix([[0, 1], [1, 0]], ids=["a b", "c"]), tmp_path / "x.phy")
+
+
+def test_writers_write_what_skbio_writes_from_plain_data_too(tmp_path):
+    import io
+
+    labels = ["a.2024-01-02", "b", "c.2"]
+    dm = from_identities(labels, [(0, 1), (0, 2), (1, 2)], [0.91, 0.8, 1 / 3], correction="jc")
+    for data in (dm, {"labels": labels, "matrix": dm.data}):  # a DistanceMatrix, or plain data without skbio
+        write_tsv(data, tmp_path / "d.tsv")
+        write_phylip(data, tmp_path / "d.phy")
+        for name, options in (("d.tsv", {"format": "lsmat"}), ("d.phy", {"format": "phylip_dm", "layout": "square"})):
+            theirs = io.StringIO()
+            dm.write(theirs, **options)  # scikit-bio's own writer is the reference
+            assert (tmp_path / name).read_text() == theirs.getvalue(), name

@@ -5,7 +5,7 @@ import importlib
 
 import pytest
 
-MODULES = ["phylo.align.nw", "phylo.align.distances", "phylo.align.mafft", "phylo.trees.grouping",
+MODULES = ["phylo.align.nw", "phylo.engine.imports", "phylo.align.distances", "phylo.align.mafft", "phylo.trees.grouping",
            "phylo.trees.shingles", "phylo.trees.dates", "phylo.monitor.sources", "phylo.studies.mlp.schedule",
            "phylo.align.encoding"]
 

@@ -6,7 +6,7 @@ import pytest
 
 from phylo.align.nw import DEFAULT_SCORING, align_pair, align_pair_full, align_pairs
 from phylo.align.encoding import TABLE, encode
-from phylo.errors import PhyloError
+from phylo.errors import InputError, PhyloError
 
 SIMPLE = {"match": 1, "mismatch": -1, "gap_open": -4, "gap_extend": -1}
 CODONS = list(TABLE.values())
@@ -224,7 +224,7 @@ def test_bad_arguments():
         align_pair_full("ACT" * 6000, "ACT" * 6000)
 
 
-# --- banded mode (phylo.align._band) -------------------------------------------------
+# --- banded mode (phylo.align._kernels, mode auto) -------------------------------------------------
 
 WORDS = ("council budget approved monday school teachers parents said would reopen bridge river "
          "mayor weather storm water prices energy report minister company market people").split()
@@ -237,7 +237,7 @@ def article(rng, words):
 def test_band_pieces_on_a_shifted_copy():
     import numpy as np
 
-    from phylo.align import _band as band
+    from phylo.align import _kernels as band
     from phylo.align.nw import kernel_codes
 
     rng = random.Random(11)
@@ -333,3 +333,101 @@ def test_anchor_mode_falls_back_to_full_dp_without_anchors():
     assert r["method"] == "full" and triple(r) == triple(align_pair(a, b, mode="full"))
     pairs = align_pairs([a, b, a], [(0, 1), (0, 2)], mode="anchor")
     assert [p["method"] for p in pairs] == ["full", "anchored"] and pairs[1]["identity"] == 1.0
+
+
+# --- long articles: past the old packing limit, anchor mode's blocks ------------------
+
+def prose(rng, lang, chars):
+    """Simulated news prose (phylo.sim's made-up language): paragraphs of ``chars`` characters in all."""
+    from phylo.sim.story import paragraphs_of
+
+    return [" ".join(p) for p in paragraphs_of(lang, rng, chars)]
+
+
+def test_full_dp_past_the_old_limit_reaches_the_known_optimum():
+    # a = x + y, b = x: no alignment beats x matched in full plus one gap run over y (each
+    # pair scores at most a full match, and y has to go against a gap somewhere)
+    rng = random.Random(4)
+    x = "".join(rng.choice(CODONS) for _ in range(2_000))
+    y = "".join(rng.choice(CODONS) for _ in range(90_000))
+    assert len(x + y) + len(x) > 262_142  # together past what one packed value held before
+    s = DEFAULT_SCORING
+    best = (len(x) * s["match"] + s["gap_open"] + (len(y) - 1) * s["gap_extend"], len(x), len(x + y))
+    for mode in ("full", "anchor", "auto"):
+        r = align_pair(x + y, x, mode=mode)
+        assert triple(r) == best and r["gap_runs"] == 1, mode
+
+
+def test_anchor_mode_matches_full_dp_on_long_copies_past_the_old_limit():
+    from phylo.sim.story import Language
+
+    rng = random.Random(12)
+    lang = Language(rng)
+    paras = prose(rng, lang, 45_000)  # 45k characters: 135k nt, a pair of two is past 262k nt
+    edited = list(paras)
+    edited[30] = " ".join(lang.paragraph(rng))  # one paragraph rewritten
+    del edited[60]
+    edited.insert(90, " ".join(lang.paragraph(rng)))
+    words = edited[120].split(" ")
+    edited[120] = " ".join(lang.synonym.get(w, w) for w in words)  # reworded
+    excerpt = paras[100:112]  # a short excerpt, lightly edited
+    excerpt[3] = excerpt[3].replace(" the ", " a ", 2)
+    texts = ["\n\n".join(p) for p in (paras, edited, excerpt)]
+    seqs = [encode(t) for t in texts]
+    assert len(seqs[0]) + len(seqs[1]) > 262_142
+    pairs = [(0, 1), (0, 2), (1, 2)]
+    full = align_pairs(seqs, pairs, mode="full", threads=2)
+    anchored = align_pairs(seqs, pairs, mode="anchor", threads=2)
+    for f, a in zip(full, anchored):
+        assert a["method"] == "anchored" and a["cells"] < f["cells"] / 50
+        assert triple(a) == triple(f)
+
+
+def test_full_dp_beyond_what_it_can_hold_says_so_and_anchor_mode_takes_it():
+    from phylo.align.nw import max_full_nt
+
+    limit = max_full_nt()
+    assert 1_000_000 < limit < 1_100_000  # about a million nucleotides in the shorter sequence
+    rng = random.Random(6)
+    text = "".join(rng.choice(CODONS) for _ in range(limit // 3 + 1))  # just past it
+    with pytest.raises(InputError, match="use mode anchor") as caught:
+        align_pair(text, text, mode="full")
+    assert caught.value.setting == "mode"
+    r = align_pair(text, text, mode="anchor")
+    assert r["identity"] == 1.0 and r["columns"] == len(text) and r["cells"] == 0
+
+
+def test_long_unshared_stretches_are_aligned_in_blocks_close_to_full_dp():
+    from phylo.align import _kernels
+    from phylo.align.distances import identity_to_distance, site_identity
+
+    rng = random.Random(9)
+    # no shared 10-mer at all (prose shares some by chance, which splits the matrix instead)
+    a, b = ("".join(rng.choice(CODONS) for _ in range(size)) for size in (7_000, 5_500))
+    full = align_pair(a, b, mode="full")
+    blocks = align_pair(a, b, mode="anchor")
+    n, m = len(a) // 3, len(b) // 3
+    assert blocks["method"] == "tiled" and full["cells"] > _kernels.EXACT_SIDE ** 2
+    assert blocks["cells"] <= _kernels.EXACT_SIDE * (n + m) / 2 < full["cells"]
+    assert blocks["score"] <= full["score"]  # one real alignment, through points of the diagonal
+    assert blocks["gap_runs"] is not None and blocks["pairs"] + blocks["columns"] == len(a) + len(b)
+    # the distance the tree uses barely moves
+    d_full, d_blocks = (identity_to_distance(site_identity(r), "jc") for r in (full, blocks))
+    assert abs(d_full - d_blocks) < 0.03
+    # a long text beside a short one is aligned exactly, however long (linear work too)
+    short = align_pair(a * 4, b[:3 * 1_500], mode="anchor")
+    assert short["method"] == "full" and triple(short) == triple(align_pair(a * 4, b[:3 * 1_500], mode="full"))
+
+
+def test_unique_kmers_agree_with_the_kernels_own():
+    import numpy as np
+
+    from phylo.align import _kernels
+    from phylo.align.nw import unique_kmers
+
+    rng = np.random.default_rng(3)
+    for size, alphabet in ((0, 40), (9, 40), (500, 4), (5_000, 40), (20_000, 3)):
+        codes = rng.integers(0, alphabet, size).astype(np.int64)
+        mine = unique_kmers(codes, 10, 6)
+        theirs = _kernels.unique_sorted(_kernels.kmers(codes, 10, 6))
+        assert [x.tolist() for x in mine] == [x.tolist() for x in theirs]

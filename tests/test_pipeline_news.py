@@ -220,22 +220,44 @@ def test_stories_mode_splits_a_mixed_list_into_one_tree_per_story(tmp_path):
     assert max(int(r["size"]) for r in read_tsv(out / "forest.tsv")) == 13
 
 
-def test_an_article_too_long_for_the_native_aligner_is_listed_not_fatal(tmp_path):
-    from phylo.align.nw import max_pair_nt
+def long_form_story(folder: Path) -> dict[str, str]:
+    """A 300k-character article, another one, a 2k excerpt and a nearly whole copy, as
+    dated pages of one outlet (``phylo.sim.story.render_page``); returns name -> text."""
+    import random
 
-    longest = max_pair_nt() // 6  # characters per article
-    words = "the council met again on monday to discuss the new bridge and its budget ".split()
-    text = " ".join(words[i % len(words)] for i in range(longest // 4))
-    assert len(text) > longest
-    # two of them: together they are beyond what one alignment can hold
-    (tmp_path / "long.txt").write_text("A very long council report\n\n" + text)  # first line: the title
-    (tmp_path / "long2.txt").write_text("Its copy\n\n" + text)
-    pages = [line for line in (TINY / "urls.txt").read_text().splitlines() if line and not line.startswith("#")]
-    (tmp_path / "urls.txt").write_text("\n".join([str(TINY / p) for p in pages] + ["long.txt", "long2.txt"]) + "\n")
+    from phylo.sim.story import Language, paragraphs_of, render_page
+
+    rng = random.Random(3)
+    lang = Language(rng)
+
+    def paragraphs(chars):
+        return [" ".join(p) for p in paragraphs_of(lang, rng, chars)]
+
+    original, other = paragraphs(300_000), paragraphs(300_000)
+    excerpt = original[400:409]
+    copy = original[:200] + paragraphs(600) + original[200:700] + original[712:]  # one added, twelve cut
+    outlet = {"name": "Long Reads", "template": 1, "related": ["Related story"], "comments": ["A comment."]}
+    texts = {}
+    for hour, (name, paras) in enumerate((("original", original), ("other", other), ("excerpt", excerpt),
+                                          ("copy", copy))):
+        texts[name] = "\n\n".join(paras)
+        article = {"title": f"The {name} article", "text": texts[name], "published": f"2024-05-0{1 + hour}T08:00:00Z"}
+        (folder / f"{name}.html").write_text(render_page(article, outlet), encoding="utf-8")
+    (folder / "urls.txt").write_text("".join(f"{name}.html\n" for name in texts))
+    return texts
+
+
+def test_long_form_articles_of_any_length_land_in_the_tree(tmp_path):
+    long_form_story(tmp_path)
     out = tmp_path / "out"
     res = phylo("run", tmp_path / "urls.txt", "--out", out, "--no-progress")
     assert res.returncode == 0, res.stderr
-    rows = {Path(r["url"]).name: r for r in read_tsv(out / "articles.tsv")}
-    assert rows["long.txt"]["status"] == rows["long2.txt"]["status"] == "too-long"
-    assert "--aligner mafft" in rows["long.txt"]["message"]
-    assert len(leaves(out)) == len(pages) == 4
+    rows = {Path(r["url"]).stem: r for r in read_tsv(out / "articles.tsv")}
+    assert all(r["status"] == "ok" for r in rows.values())
+    assert int(rows["original"]["chars"]) > 299_000 and 1_000 < int(rows["excerpt"]["chars"]) < 3_000
+    assert leaves(out) == {r["label"] for r in rows.values()}
+    o, c, x, e = (rows[k]["label"] for k in ("original", "copy", "other", "excerpt"))
+    lineage = {r["label"]: r for r in read_tsv(out / "lineage.tsv")}
+    assert lineage[c]["source"] == lineage[e]["source"] == o
+    assert float(lineage[c]["identity"]) > 0.95  # 12 of 1,200 paragraphs cut, one added
+    assert lineage[x]["source"] in ("", None)  # the other article copied nothing

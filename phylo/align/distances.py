@@ -1,4 +1,4 @@
-"""Distances between sequences from alignments, as a skbio DistanceMatrix.
+"""Distances between sequences from alignments: a numpy matrix, or a skbio DistanceMatrix.
 
 p-distance: ``p = 1 - identity``, the share of alignment sites that differ. What a site
 is depends on how gaps count (``gaps``); with ``pairs`` the columns without a gap,
@@ -96,6 +96,20 @@ def site_identity(counts: dict, gaps: str = "affine") -> float:
     return counts["matches"] / sites if sites else 1.0
 
 
+def distance_array(labels: list[str], pairs: Iterable[tuple[int, int]], identities: Iterable[float],
+                   *, correction: str | None = None) -> np.ndarray:
+    """The square distance matrix (numpy) from pairwise identities; see :func:`from_identities`."""
+    n = len(labels)
+    d = np.full((n, n), np.nan)
+    np.fill_diagonal(d, 0.0)
+    for (i, j), ident in zip(pairs, identities):
+        d[i, j] = d[j, i] = identity_to_distance(ident, correction)
+    if np.isnan(d).any():
+        i, j = np.argwhere(np.isnan(d))[0]
+        raise PhyloError(f"no alignment for the pair {labels[i]} / {labels[j]}")
+    return d
+
+
 def from_identities(labels: list[str], pairs: Iterable[tuple[int, int]], identities: Iterable[float],
                     *, correction: str | None = None):
     """DistanceMatrix from pairwise identities (e.g. ``phylo.align.nw.align_pairs``).
@@ -113,17 +127,9 @@ def from_identities(labels: list[str], pairs: Iterable[tuple[int, int]], identit
     -------
     skbio.DistanceMatrix
     """
-    from skbio import DistanceMatrix
+    from phylo.align.scikit_bio import DistanceMatrix
 
-    n = len(labels)
-    d = np.full((n, n), np.nan)
-    np.fill_diagonal(d, 0.0)
-    for (i, j), ident in zip(pairs, identities):
-        d[i, j] = d[j, i] = identity_to_distance(ident, correction)
-    if np.isnan(d).any():
-        i, j = np.argwhere(np.isnan(d))[0]
-        raise PhyloError(f"no alignment for the pair {labels[i]} / {labels[j]}")
-    return DistanceMatrix(d, ids=list(labels))
+    return DistanceMatrix(distance_array(labels, pairs, identities, correction=correction), ids=list(labels))
 
 
 def msa_counts(msa: dict[str, str], gap: str = "-") -> tuple[list[str], list[tuple[int, int]], list[dict]]:
@@ -163,24 +169,40 @@ def msa_counts(msa: dict[str, str], gap: str = "-") -> tuple[list[str], list[tup
 
 
 def write_tsv(dm, path) -> None:
-    """Write a square TSV: a header row of labels, then one row per label (skbio lsmat)."""
-    _write(dm, path, format="lsmat")
+    """Write a square TSV: a header row of labels, then one row per label.
+
+    ``dm``: a skbio DistanceMatrix, or plain data ``{"labels", "matrix"}`` (as from
+    ``phylo.align.pairwise``). The text is skbio's ``lsmat`` format, written here so
+    that writing a matrix does not need skbio (a second of start-up); the tests check it
+    against skbio's own writer.
+    """
+    labels, matrix = _labels_and_matrix(dm)
+    rows = ["\t".join(["", *labels])]
+    rows += ["\t".join([label, *np.asarray(row, dtype=str)]) for label, row in zip(labels, matrix)]
+    _write(path, rows)
 
 
 def write_phylip(dm, path) -> None:
-    """Write PHYLIP (square, relaxed: labels of any length, no whitespace in them)."""
-    bad = [label for label in dm.ids if any(c.isspace() for c in label)]
+    """Write PHYLIP (square, relaxed: labels of any length, no whitespace in them), as
+    skbio's ``phylip_dm`` writer with ``layout="square"`` does; ``dm`` as for :func:`write_tsv`."""
+    labels, matrix = _labels_and_matrix(dm)
+    bad = [label for label in labels if any(c.isspace() for c in label)]
     if bad:
         raise PhyloError(f"PHYLIP labels cannot contain whitespace: {bad[0]!r}")
-    _write(dm, path, format="phylip_dm", layout="square")
+    if len(labels) < 2:
+        raise PhyloError("a PHYLIP distance matrix needs at least two sequences")
+    rows = [str(len(labels))]
+    rows += ["\t".join([label, *np.asarray(row, dtype=str)]) for label, row in zip(labels, matrix)]
+    _write(path, rows)
 
 
-def _write(dm, path, **options) -> None:
-    """skbio's writer into memory, then one atomic write."""
-    import io
+def _labels_and_matrix(dm) -> tuple[list[str], np.ndarray]:
+    if isinstance(dm, dict):
+        return [str(label) for label in dm["labels"]], np.asarray(dm["matrix"], dtype=float)
+    return list(dm.ids), dm.data
 
+
+def _write(path, rows: list[str]) -> None:
     from phylo.engine.files import atomic_write
 
-    buf = io.StringIO()
-    dm.write(buf, **options)
-    atomic_write(path, buf.getvalue())
+    atomic_write(path, "\n".join(rows) + "\n")

@@ -28,18 +28,28 @@ On simulated stories these defaults put the NJ tree much closer to the true line
 +2/-3/-7/-2 did (``docs/align.md``).
 
 Modes: ``anchor`` (the default) fixes the exact stretches two copies share and aligns
-only the text between them (``phylo.align._anchors``; the fastest, and on simulated stories
-the closest to the true lineage, because inserted and deleted passages stay gaps instead
-of being paired with unrelated text); ``full`` fills the whole matrix (the best score;
-linear memory, vectorised anti-diagonal strips, about 2 GCUPS per core at nucleotide
-level on an idle machine here); ``auto`` fills a band around shared k-mers for long
-similar pairs and checks it (``phylo.align._band``; a heuristic for the full optimum).
+only the text between them (the fastest, and on simulated stories the closest to the true
+lineage, because inserted and deleted passages stay gaps instead of being paired with
+unrelated text); ``full`` fills the whole matrix (the best score; linear memory,
+vectorised anti-diagonal strips, about 2 GCUPS per core at nucleotide level on an idle
+machine here); ``auto`` fills a band around shared k-mers for long similar pairs and
+checks it (a heuristic for the full optimum). The kernels are in ``phylo.align._kernels``.
+
+Length: anchor mode takes sequences of any length. Its work grows with the text two
+sequences do not share, and stays linear in their length: a stretch between anchors that
+is long in both sequences (text the two do not share: unrelated articles, two different
+long additions at one place) is aligned in blocks along its diagonal, each exact, the
+whole a real alignment whose score is a lower bound on the stretch's optimum
+(``method`` ``tiled``; see ``_kernels.rectangle``). Everything else is exact as
+described under :func:`align_pairs`. Full DP and mode ``auto`` hold pairs whose shorter
+sequence has up to about a million nucleotides (:func:`max_full_nt`; the packed values
+must fit in 64 bits) and say so beyond it.
 
 Identity = matches / columns, where columns are aligned nucleotide columns including
 gap columns. Among equally scoring alignments the one with the most matches, then the
-fewest columns, is reported (see ``phylo.align._dp``). Results also give the number of
-gap runs of that alignment (:func:`gap_runs`), which the tree's distances use by default
-(``phylo.align.distances``).
+fewest columns, is reported (one packed int64 per cell, see ``phylo.align._kernels``).
+Results also give the number of gap runs of that alignment (:func:`gap_runs`), which the
+tree's distances use by default (``phylo.align.distances``).
 """
 
 from __future__ import annotations
@@ -56,8 +66,12 @@ DEFAULT_MODE = "anchor"
 MAX_FULL_CELLS = 20_000_000
 
 _PER = {"codon": 3, "nt": 1}  # nucleotides per code
-#: How a pair was aligned (``method`` in results): see :mod:`phylo.align._band`.
-METHODS = ("full", "banded", "full-after-band", "anchored")
+#: The modes of :func:`align_pairs`.
+MODES = ("full", "auto", "anchor")
+#: How a pair was aligned (``method`` in results): full DP, a checked band (mode ``auto``),
+#: full DP after the band failed its check, through anchors, or through anchors with some
+#: long unshared stretch aligned in blocks (a lower bound; see :func:`align_pairs`).
+METHODS = ("full", "banded", "full-after-band", "anchored", "tiled")
 
 
 def _scoring(scoring: dict | None) -> dict:
@@ -84,68 +98,56 @@ def kernel_codes(seq: str, unit: str) -> np.ndarray:
     return codes.astype(np.int64)
 
 
-def _fits(max_nt: int, s: dict) -> bool:
-    # any path's score times B**2 must stay clear of NEG = -2**61
-    B = 1 << max(4, int(max_nt + 1).bit_length())
-    worst = max(abs(s["match"]), abs(s["mismatch"]), abs(s["gap_open"]), abs(s["gap_extend"]))
-    return (worst * (max_nt + 2) + 2) * B * B < 1 << 60
-
-
-def max_pair_nt(scoring: dict | None = None) -> int:
-    """The most nucleotides two sequences may have together to be aligned (about 262k
-    with the default scoring: the packed value must fit in an int64)."""
+def scoring_array(scoring: dict | None) -> np.ndarray:
+    """The scoring as the kernels take it: int64 ``[match, mismatch, gap_open, gap_extend]``."""
     s = _scoring(scoring)
-    lo, hi = 0, 1 << 30
-    while lo < hi:  # the largest length that fits: _fits is monotone in max_nt
+    return np.array([s["match"], s["mismatch"], s["gap_open"], s["gap_extend"]], np.int64)
+
+
+def fits(short_nt: int, scoring: dict | None = None) -> bool:
+    """Whether the packed values of an alignment whose shorter sequence has ``short_nt``
+    nucleotides fit in an int64 (see :mod:`phylo.align._kernels`).
+
+    Stored values lie between two gap openings below zero and ``match - 2 * gap_extend``
+    per nucleotide of the shorter sequence, times B**2 with B > short_nt: the low end must
+    stay far above the kernels' minus infinity (-2**61), the high end below 2**63 with room
+    to spare. With the default scoring: up to 2**20 - 1 nucleotides (B = 2**20).
+    """
+    s = _scoring(scoring)
+    bits = max(4, int(short_nt).bit_length())  # B = 2**bits > short_nt, as _kernels.pack picks it
+    per_nt = (abs(s["match"] - 2 * s["gap_extend"]) + abs(s["mismatch"] - 2 * s["gap_extend"])) * 3
+    below = 2 * abs(s["gap_open"] - s["gap_extend"]) + per_nt + 2
+    above = max(0, s["match"] - 2 * s["gap_extend"]) * short_nt + below
+    return above << (2 * bits) < (1 << 63) - (1 << 60) and below << (2 * bits) < 1 << 59
+
+
+def max_full_nt(scoring: dict | None = None) -> int:
+    """The longest shorter sequence (nucleotides) full DP and mode ``auto`` can pack: about
+    a million with the default scoring. Mode ``anchor`` packs each stretch between
+    anchors on its own and has no such limit."""
+    lo, hi = 0, 1 << 40
+    while lo < hi:  # the largest length that fits: fits is monotone in short_nt
         mid = (lo + hi + 1) // 2
-        lo, hi = (mid, hi) if _fits(mid, s) else (lo, mid - 1)
+        lo, hi = (mid, hi) if fits(mid, scoring) else (lo, mid - 1)
     return lo
 
 
-def packing(unit: str, scoring: dict, max_nt: int) -> dict:
-    """Packed kernel parameters for sequences of up to ``max_nt`` nucleotides together.
+def packing(unit: str, scoring: dict | None, short_nt: int) -> dict:
+    """Packed kernel parameters for alignments whose shorter sequence has ``short_nt``
+    nucleotides (``bits``, ``base``, ``step``, ``gap_open``, ``gap_extend``, ``eq_offset``)."""
+    from phylo.align import _kernels
 
-    Values pack ``score * B**2 + matches * B - columns`` with B a power of two above
-    any count (the total length), so one int64 ``max`` compares all three at once.
-    """
-    s = _scoring(scoring)
-    per = _PER[unit]
-    B = 1 << max(4, int(max_nt + 1).bit_length())  # B > matches, B > columns
-    B2 = B * B
-    if not _fits(max_nt, s):
-        raise InputError(f"sequences too long to align together ({max_nt} nt; the limit is {max_pair_nt(s)}); "
-                         "align them with MAFFT instead", setting="aligner")
-    # a pair of codes with eq equal nucleotides: eq*match + (per-eq)*mismatch, eq matches, per columns
-    base = per * s["mismatch"] * B2 - per
-    step = (s["match"] - s["mismatch"]) * B2 + B
-    if unit == "codon":
-        # a codon gap is three nucleotide gaps: open + 2 extends, then 3 extends per codon
-        gap_open = (s["gap_open"] + 2 * s["gap_extend"]) * B2 - 3
-        gap_extend = 3 * s["gap_extend"] * B2 - 3
-    else:
-        gap_open = s["gap_open"] * B2 - 1
-        gap_extend = s["gap_extend"] * B2 - 1
-    return {"B": B, "base": np.int64(base), "step": np.int64(step), "gap_open": np.int64(gap_open),
+    if not fits(short_nt, scoring):
+        raise InputError(f"full dynamic programming cannot hold a pair whose shorter sequence has {short_nt} nt "
+                         f"(the most is {max_full_nt(scoring)}); use mode anchor", setting="mode")
+    bits, base, step, gap_open, gap_extend = _kernels.pack(_PER[unit], scoring_array(scoring), short_nt)
+    return {"bits": int(bits), "base": np.int64(base), "step": np.int64(step), "gap_open": np.int64(gap_open),
             "gap_extend": np.int64(gap_extend), "eq_offset": np.int64(2 if unit == "nt" else 0)}
 
 
 def kernel_args(p: dict) -> tuple:
     """The packed parameters in kernel argument order."""
     return p["base"], p["step"], p["gap_open"], p["gap_extend"], p["eq_offset"]
-
-
-def unpack(value: int, B: int) -> tuple[int, int, int]:
-    """Split a packed value into (score, matches, columns).
-
-    ``V = s*B**2 + m*B - c`` with ``0 <= m, c < B``:
-    ``c = (-V) mod B``; then ``V + c = s*B**2 + m*B``, so ``m = ((V + c) // B) mod B``
-    and ``s = (V + c - m*B) // B**2`` (Python's floor division handles negative s).
-    """
-    value = int(value)
-    columns = (-value) % B
-    matches = ((value + columns) // B) % B
-    score = (value + columns - matches * B) // (B * B)
-    return score, matches, columns
 
 
 def gap_runs(score: int, matches: int, columns: int, length_a: int, length_b: int,
@@ -178,8 +180,9 @@ def gap_runs(score: int, matches: int, columns: int, length_a: int, length_b: in
     return runs
 
 
-def _result(value: int, B: int, length_a: int, length_b: int, scoring: dict | None) -> dict:
-    score, matches, columns = unpack(value, B)
+def _result(score: int, matches: int, columns: int, length_a: int, length_b: int,
+            scoring: dict | None) -> dict:
+    score, matches, columns = int(score), int(matches), int(columns)
     return {"score": score, "matches": matches, "columns": columns,
             "identity": matches / columns if columns else 1.0,
             "pairs": length_a + length_b - columns,
@@ -234,59 +237,95 @@ def align_pairs(seqs: list[str], pairs: list[tuple[int, int]], *, unit: str = "c
     threads : int, optional
         Numba threads; default: all cores numba sees.
     mode : {"full", "auto", "anchor"}
-        ``anchor`` (default) fixes exact shared stretches and aligns only the text
-        between them (fastest; the optimum among alignments through those stretches,
-        see :mod:`phylo.align._anchors`). ``full`` fills every cell (the best score).
+        ``anchor`` (default) fixes exact shared stretches (unique shared 10-codon k-mers,
+        chained, extended while equal) and aligns only the text between them: the optimum
+        among alignments through those stretches, for sequences of any length; a stretch
+        longer than ``_kernels.EXACT_SIDE`` characters in both sequences (and over
+        ``EXACT_SIDE**2`` cells) is aligned in diagonal blocks (method ``tiled``, a lower
+        bound; see the module docstring). ``full`` fills every cell (the best score).
         ``auto`` aligns long pairs that share enough k-mers in a band around their
-        anchor chain, checked by a wider band, and falls back to full DP otherwise
-        (see :mod:`phylo.align._band`).
+        anchor chain, checked by a wider band, and falls back to full DP otherwise.
+        ``full`` and ``auto`` raise :class:`InputError` for a pair whose shorter
+        sequence is over :func:`max_full_nt`.
 
     Returns
     -------
     list of dict
         One result per pair, as from :func:`align_pair`, in the order of ``pairs``.
     """
-    from phylo.align import _dp
+    from phylo.align import _kernels as kernels
 
     if not pairs:
         return []
+    if mode not in MODES:
+        raise InputError(f"mode must be 'full', 'auto' or 'anchor', not {mode!r}", setting="mode")
     used = sorted({k for pair in pairs for k in pair})
     codes = {k: kernel_codes(seqs[k], unit) for k in used}
     per = _PER[unit]
-    longest = max(len(codes[s]) + len(codes[t]) for s, t in pairs) * per
-    p = packing(unit, scoring, longest)
+    sc = scoring_array(scoring)
+    side = kernels.EXACT_SIDE * 3 // per  # anchor mode's exact stretches: the same characters in both units
+    # the packed values must fit: per stretch in anchor mode (any length), per pair otherwise
+    if mode == "anchor" and not fits(side * per, scoring):
+        raise InputError("scoring values too large for the kernels' 64-bit values", setting="scoring")
+    if mode != "anchor":
+        short = max(min(len(codes[s]), len(codes[t])) for s, t in pairs) * per
+        if not fits(short, scoring):
+            raise InputError(f"full dynamic programming cannot hold a pair whose shorter sequence has {short} nt "
+                             f"(the most is {max_full_nt(scoring)}); use mode anchor", setting="mode")
     # all sequences back to back, so one call carries every pair
     order = {k: n for n, k in enumerate(used)}
     starts = np.zeros(len(used) + 1, np.int64)
     starts[1:] = np.cumsum([len(codes[k]) for k in used])
-    flat = np.concatenate([codes[k] for k in used]) if used else np.zeros(0, np.int64)
+    flat = np.concatenate([codes[k] for k in used])
     index = np.array([(order[s], order[t]) for s, t in pairs], np.int64)
+    bits = kernels.BITS[unit]
+    kmer = 60 // bits  # k-mers of 60 bits: 10 codons or 30 nucleotides
     if mode == "full":
-        values = _with_threads(threads, _dp.score_many, flat, starts, index, *kernel_args(p))
+        score, matches, columns = _with_threads(threads, kernels.score_many, flat, starts, index, per, sc)
         cells = [(len(codes[s]) + 1) * (len(codes[t]) + 1) for s, t in pairs]
         how = [0] * len(pairs)
     elif mode == "auto":
-        from phylo.align import _band as band
-
-        bits = band.BITS[unit]
-        values, cells, how = _with_threads(
-            threads, band.align_many_auto, flat, starts, index, 60 // bits, bits, band.MARGIN[unit],
-            band.MAX_SHARE, band.MIN_CELLS, *kernel_args(p))
-    elif mode == "anchor":
-        from phylo.align import _anchors as anchors
-        from phylo.align import _band as band
-
-        bits = band.BITS[unit]
-        values, cells, how = _with_threads(
-            threads, anchors.align_many_anchored, flat, starts, index, 60 // bits, bits, *kernel_args(p))
+        score, matches, columns, cells, how = _with_threads(
+            threads, kernels.align_many_auto, flat, starts, index, kmer, bits, kernels.MARGIN[unit],
+            kernels.MAX_SHARE, kernels.MIN_CELLS, per, sc)
     else:
-        raise InputError(f"mode must be 'full', 'auto' or 'anchor', not {mode!r}", setting="mode")
+        unique = [unique_kmers(codes[u], kmer, bits) for u in used]  # once per sequence, not per pair
+        kstarts = np.zeros(len(used) + 1, np.int64)
+        kstarts[1:] = np.cumsum([len(v) for v, _ in unique])
+        kvalues = np.concatenate([v for v, _ in unique])
+        kpositions = np.concatenate([p for _, p in unique])
+        score, matches, columns, cells, how = _with_threads(
+            threads, kernels.align_many_anchored, flat, starts, kvalues, kpositions, kstarts, index, per, sc, side)
     results = []
-    for v, c, h, (s, t) in zip(values, cells, how, pairs):
-        r = _result(v, p["B"], len(codes[s]) * per, len(codes[t]) * per, scoring)
+    for v, c, h, (s, t) in zip(zip(score, matches, columns), cells, how, pairs):
+        r = _result(*v, len(codes[s]) * per, len(codes[t]) * per, scoring)
         r["cells"], r["method"] = int(c), METHODS[int(h)]
         results.append(r)
     return results
+
+
+def unique_kmers(codes: np.ndarray, k: int, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """The k-mers that occur once in ``codes``, as sorted ``k * bits``-bit values, and
+    their positions (the anchors' candidates; numpy's sort is several times numba's).
+
+    Examples
+    --------
+    >>> values, positions = unique_kmers(np.array([1, 2, 1, 2, 3]), 2, 2)
+    >>> values.tolist(), positions.tolist()   # 1,2 occurs twice; 2,1 and 2,3 once
+    ([9, 11], [1, 3])
+    """
+    count = len(codes) - k + 1
+    if count <= 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    values = np.zeros(count, np.int64)
+    for i in range(k):  # the k codes from each position, as one number
+        values = (values << bits) | codes[i:i + count]
+    order = np.argsort(values)
+    ordered = values[order]
+    once = np.ones(count, bool)
+    once[1:] &= ordered[1:] != ordered[:-1]
+    once[:-1] &= ordered[:-1] != ordered[1:]
+    return ordered[once], order[once].astype(np.int64)
 
 
 def _with_threads(threads, func, *args):
@@ -324,15 +363,15 @@ def align_pair_full(a: str, b: str, *, unit: str = "codon", scoring: dict | None
     ...                 "gap_open": -4, "gap_extend": -1})
     ('AAAACCCCAAAA', 'AAAA----AAAA', 1)
     """
-    from phylo.align import _dp
+    from phylo.align import _kernels as kernels
 
     ca, cb = kernel_codes(a, unit), kernel_codes(b, unit)
     if (len(ca) + 1) * (len(cb) + 1) > MAX_FULL_CELLS:
         raise PhyloError(f"too long for a full traceback ({len(ca)} x {len(cb)} cells); use align_pair")
     per = _PER[unit]
-    p = packing(unit, scoring, (len(ca) + len(cb)) * per)
-    M, X, Y = _dp.fill_full(ca, cb, *kernel_args(p))
-    steps = _dp.traceback(M, X, Y, p["gap_open"])[::-1]
+    p = packing(unit, scoring, min(len(ca), len(cb)) * per)
+    M, X, Y = kernels.fill_full(ca, cb, *kernel_args(p))
+    steps = kernels.traceback(M, X, Y, p["gap_open"])[::-1]
     best = max(M[-1, -1], X[-1, -1], Y[-1, -1])
     text_a, text_b = _letters(ca, unit), _letters(cb, unit)
     out_a, out_b, i, j = [], [], 0, 0
@@ -342,7 +381,8 @@ def align_pair_full(a: str, b: str, *, unit: str = "codon", scoring: dict | None
         out_b.append(text_b[j] if step != 1 else gap)
         i += step != 2
         j += step != 1
-    return "".join(out_a), "".join(out_b), unpack(best, p["B"])[0]
+    score = kernels.unpack(best, p["bits"], (len(ca) + len(cb)) * per, scoring_array(scoring)[3])[0]
+    return "".join(out_a), "".join(out_b), int(score)
 
 
 _BITS_TO_CODON = {int(bits): TABLE[char] for bits, char in zip(CODON_BITS, CHARS)}

@@ -63,14 +63,14 @@ def check_sequences(sequences: dict[str, str], unit: str = "codon") -> None:
 def distance_data(labels: list[str], pairs: list[tuple[int, int]], counts: list[dict], *,
                   gaps: str = "affine", correction: str | None = "jc") -> dict:
     """``{"labels", "matrix", "identity"}`` from each pair's counts (every pair given once)."""
-    from phylo.align.distances import from_identities, site_identity
+    from phylo.align.distances import distance_array, site_identity
 
     correction = None if correction in ("none", "") else correction
-    dm = from_identities(labels, pairs, [site_identity(c, gaps) for c in counts], correction=correction)
+    matrix = distance_array(labels, pairs, [site_identity(c, gaps) for c in counts], correction=correction)
     identity = np.eye(len(labels))
     for (i, j), c in zip(pairs, counts):
         identity[i, j] = identity[j, i] = c["identity"]
-    return {"labels": list(labels), "matrix": dm.data.copy(), "identity": identity}
+    return {"labels": list(labels), "matrix": matrix, "identity": identity}
 
 
 def pairwise_distances(sequences: dict[str, str], *, aligner: str = "nw", unit: str = "codon",

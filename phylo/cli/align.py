@@ -61,8 +61,6 @@ def read_fasta(path: str) -> dict[str, str]:
 
 
 def run(args) -> int:
-    from skbio import DistanceMatrix
-
     from phylo.align import distances
     from phylo.align.pairwise import pairwise_distances
     from phylo.engine.files import atomic_write
@@ -76,10 +74,9 @@ def run(args) -> int:
         raise InputError(f"--out {args.out}: cannot create the folder ({exc.strerror})") from None
     result = pairwise_distances(seqs, aligner=args.aligner, unit=args.unit, mode=args.mode, strategy=args.strategy,
                                 threads=args.threads, gaps=args.gaps, correction=args.correction)
-    dm, msa = DistanceMatrix(result["matrix"], result["labels"]), result["msa"]
-    distances.write_tsv(dm, out / "distances.tsv")
-    distances.write_phylip(dm, out / "distances.phy")
-    if msa is not None:
-        atomic_write(out / "msa.fasta", fasta_text(msa))
+    distances.write_tsv(result, out / "distances.tsv")  # plain data: writing needs no skbio
+    distances.write_phylip(result, out / "distances.phy")
+    if result["msa"] is not None:
+        atomic_write(out / "msa.fasta", fasta_text(result["msa"]))
     log.info("wrote distances for %d sequences to %s", len(seqs), out)
     return 0

@@ -25,7 +25,8 @@ def register(subparsers) -> None:
 def read_distances(path: str):
     """A skbio DistanceMatrix from TSV (lsmat) or PHYLIP, chosen by content; finite and >= 0."""
     import numpy as np
-    from skbio import DistanceMatrix
+
+    from phylo.align.scikit_bio import DistanceMatrix
 
     p = Path(path)
     if not p.is_file():

@@ -10,11 +10,8 @@ travel back.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import traceback
-from concurrent.futures import FIRST_COMPLETED, Executor as _PoolExecutor
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
@@ -96,9 +93,13 @@ class LocalExecutor:
     def __init__(self, workers: int | None = None, io_workers: int = 16):
         self.workers = workers or os.cpu_count() or 1
         self.io_workers = io_workers
-        self._procs: _PoolExecutor | None = None
+        self._procs = None  # the process pool, started on first use
 
-    def _pool(self, io_bound: bool) -> _PoolExecutor:
+    def _pool(self, io_bound: bool):
+        # pools are imported here: the runner (and so every pipeline's stage list) imports this module
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
         if io_bound:
             return ThreadPoolExecutor(self.io_workers)
         if self._procs is None:
@@ -108,6 +109,8 @@ class LocalExecutor:
         return self._procs
 
     def map(self, fn, items, kwargs, io_bound=False) -> Iterator[tuple[int, Any]]:
+        from concurrent.futures import FIRST_COMPLETED, wait
+
         if len(items) <= 1 or (not io_bound and self.workers == 1):
             yield from SerialExecutor().map(fn, items, kwargs)
             return

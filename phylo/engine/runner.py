@@ -24,10 +24,7 @@ from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from tqdm import tqdm
-
 from phylo.engine.executors import Failure, SerialExecutor, call_item
-from phylo.engine.store import Store, digest
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +63,8 @@ class RunResult:
 
 def _item_keys(value: Any, key: str, item_keys: dict[str, list[str]], name: str) -> list[str]:
     """Keys of the items of a list input: kept from a fan-out upstream, else hashed."""
+    from phylo.engine.store import digest
+
     if name in item_keys:
         return item_keys[name]
     return [digest(item) for item in value]
@@ -75,7 +74,7 @@ def run_stages(
     stages: list[Stage],
     inputs: dict[str, Any],
     params: dict[str, Any],
-    store: Store,
+    store,
     executor=None,
     force: bool = False,
     progress: bool | None = None,
@@ -85,7 +84,10 @@ def run_stages(
 
     ``force`` recomputes (and overwrites) every stored result. ``progress`` None shows
     bars only on a terminal. Pass ``result`` to see partial progress if a stage raises.
+    ``store`` is a ``phylo.engine.store.Store``.
     """
+    from phylo.engine.store import digest
+
     executor = executor or SerialExecutor()
     result = result if result is not None else RunResult({})
     values = result.values
@@ -131,6 +133,11 @@ def run_stages(
 
 def _run_map(stage, base, values, keys, item_keys, stage_params, store, executor, force, progress):
     """Fan ``stage`` out over the items of its ``map`` input; see the module docstring."""
+    # here, not at the top: every pipeline imports this module to declare its stages
+    from tqdm import tqdm
+
+    from phylo.engine.store import digest
+
     items = values[stage.map]
     other = [n for n in stage.inputs if n != stage.map]
     shared = {"other_inputs": {n: keys[n] for n in other}, **base}
@@ -213,6 +220,7 @@ def run_pipeline(name: str, stages: list[Stage], inputs: dict, params: dict, out
     from phylo import __version__
     from phylo.engine.files import write_json
     from phylo.engine.output_folder import output_folder
+    from phylo.engine.store import Store
 
     out_dir = Path(out_dir)
     record = {

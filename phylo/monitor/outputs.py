@@ -48,7 +48,7 @@ def write_dirty_stories(conn, out_dir: Path, config: dict) -> int:
 
 def write_story(conn, story_id: int, folder: Path, config: dict) -> None:
     """tree.nwk, lineage.tsv and report.html of one story, built as ``phylo run`` builds them."""
-    from skbio import DistanceMatrix
+    from phylo.align.scikit_bio import DistanceMatrix
 
     from phylo.report.html import write_report
     from phylo.trees.build import rooted_tree, to_newick

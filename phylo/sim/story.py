@@ -136,12 +136,49 @@ def derive(lang: Language, rng: random.Random, parent: list[list[str]], ops: lis
     return paras
 
 
+def paragraphs_of(lang: Language, rng: random.Random, chars: float) -> list[list[str]]:
+    """Paragraphs (lists of sentences) of made-up prose, at least ``chars`` characters in all."""
+    paras = []
+    while sum(len(" ".join(p)) + 2 for p in paras) < chars:
+        paras.append(lang.paragraph(rng))
+    return paras
+
+
+def _longform(lang: Language, rng: random.Random, parent: list[list[str]] | None) -> list[list[str]]:
+    """Long-form shapes: the root of a long-form story, or what a copy takes of its parent.
+
+    Root (``parent`` None): a magazine-length article of 40,000-60,000 characters.
+    Copy: one time in four the parent nearly whole (up to two paragraphs cut from the
+    end); otherwise a contiguous excerpt of 2,000-20,000 characters (paragraph
+    boundaries, anywhere in the parent; a parent shorter than that is taken whole). The
+    profile's usual edits follow.
+    """
+    if parent is None:
+        return paragraphs_of(lang, rng, rng.uniform(40_000, 60_000))
+    sizes = [len(" ".join(p)) + 2 for p in parent]
+    if rng.random() < 0.25 or sum(sizes) <= 2_000:
+        return [list(p) for p in parent[:len(parent) - rng.randint(0, min(2, len(parent) - 1))]]
+    target = rng.uniform(2_000, min(20_000, sum(sizes)))
+    # first paragraphs from which an excerpt of the target size fits before the end
+    starts = [i for i in range(len(parent)) if sum(sizes[i:]) >= target] or [0]
+    first = rng.choice(starts)
+    end, size = first, 0
+    while end < len(parent) and size < target:
+        size += sizes[end]
+        end += 1
+    return [list(p) for p in parent[first:end]]
+
+
 def simulate_story(count: int = 15, *, seed: int = 1, paragraphs: int = 14, undated: float = 0.0,
-                   profile: str = "newsroom") -> dict:
+                   profile: str = "newsroom", longform: bool = False) -> dict:
     """A story of ``count`` articles with a random copying tree; the first is the root.
 
     ``profile``: ``newsroom`` (copies trimmed, reworded, added to, reordered; the root
     copied most) or ``light`` (every copy lightly edited, parents drawn uniformly).
+    ``longform``: the root is a long-form piece of 40-60k characters (``paragraphs`` is
+    then ignored) and each copy first takes an excerpt of 2-20k characters of its parent,
+    or the parent nearly whole, before the profile's edits (``operations`` then starts
+    with ``excerpt`` or ``whole``). Off, the story is exactly what it was without it.
     """
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {PROFILES}, not {profile!r}")
@@ -152,7 +189,8 @@ def simulate_story(count: int = 15, *, seed: int = 1, paragraphs: int = 14, unda
     bodies, articles = [], []
     for i in range(count):
         if i == 0:
-            parent, ops, body = None, [], [lang.paragraph(rng) for _ in range(paragraphs)]
+            parent, ops = None, []
+            body = _longform(lang, rng, None) if longform else [lang.paragraph(rng) for _ in range(paragraphs)]
             published = start
         else:
             if profile == "light":
@@ -162,7 +200,12 @@ def simulate_story(count: int = 15, *, seed: int = 1, paragraphs: int = 14, unda
                 parent = 0 if rng.random() < 0.3 else rng.randrange(i)
                 # a verbatim copy alone, or one to three real edits
                 ops = ["copy"] if rng.random() < 0.15 else rng.sample(OPERATIONS[1:], rng.randint(1, 3))
-            body = derive(lang, rng, bodies[parent], ops)
+            if longform:
+                taken = _longform(lang, rng, bodies[parent])
+                body = derive(lang, rng, taken, ops)
+                ops = ["whole" if len(taken) >= len(bodies[parent]) - 2 else "excerpt", *ops]
+            else:
+                body = derive(lang, rng, bodies[parent], ops)
             published = max(articles[parent]["published_dt"], articles[-1]["published_dt"]) + \
                 timedelta(minutes=rng.randint(10, 180))
         bodies.append(body)

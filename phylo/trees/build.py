@@ -1,5 +1,8 @@
 """Distances -> trees: neighbor joining (default) or UPGMA, rooted, as Newick.
 
+scikit-bio (``phylo.align.scikit_bio``) is imported by the functions that use it, so
+``ancestor_newick`` costs nothing to import.
+
 Rooting: a tree from distances has no root. When publication dates are known, the
 earliest article is the best guess for the origin of the story, so the tree is rooted on
 that article's branch; otherwise at the midpoint of the longest path.
@@ -8,18 +11,21 @@ that article's branch; otherwise at the midpoint of the longest path.
 from __future__ import annotations
 
 import io
-
-from skbio import DistanceMatrix, TreeNode
-from skbio.tree import nj, upgma
+from typing import TYPE_CHECKING
 
 from phylo.errors import InputError
 from phylo.trees.dates import earliest
+
+if TYPE_CHECKING:  # names for the annotations only: importing skbio costs seconds
+    from skbio import DistanceMatrix, TreeNode
 
 METHODS = ("nj", "upgma")
 
 
 def build_tree(dm: DistanceMatrix, method: str = "nj") -> TreeNode:
     """An unrooted NJ tree or a UPGMA tree from a distance matrix (needs 3+ taxa for NJ)."""
+    from phylo.align.scikit_bio import nj, upgma
+
     if method == "nj":
         if dm.shape[0] < 3:
             raise InputError("neighbor joining needs at least three articles")
@@ -46,6 +52,8 @@ def rooted_tree(labels: list[str], matrix, dates: dict[str, str | None] | None =
     Three or more: ``method`` (NJ by default), rooted at the earliest-dated article
     (``root_tree``). Two: one edge split in the middle. One: the leaf alone.
     """
+    from phylo.align.scikit_bio import DistanceMatrix, TreeNode
+
     if len(labels) == 1:
         return TreeNode(name=labels[0]), "single article"
     if len(labels) == 2:
@@ -88,6 +96,8 @@ def to_newick(tree: TreeNode) -> str:
 
 
 def from_newick(text: str) -> TreeNode:
+    from phylo.align.scikit_bio import TreeNode
+
     return TreeNode.read(io.StringIO(text), format="newick")
 
 
