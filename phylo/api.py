@@ -69,7 +69,7 @@ class Analysis:
 
     @property
     def distances(self):
-        from skbio import DistanceMatrix
+        from phylo.align.scikit_bio import DistanceMatrix
 
         return DistanceMatrix(self.distance_data["matrix"], self.distance_data["labels"])
 

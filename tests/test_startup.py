@@ -42,7 +42,7 @@ def run_probe(args: list[str]) -> dict:
 
 def test_the_news_pipeline_never_imports_torch(tmp_path):
     fasta = tmp_path / "seqs.fasta"
-    fasta.write_text(">a\nACTGGGACT\n>b\nACTGGGACC\n>c\nTTTGGGACT\n")
+    fasta.write_text(">a\nACTCATTCA\n>b\nACTCATTCT\n>c\nTAGCATTCA\n")  # DNA writer codons
     for args in (["run", str(TINY / "urls.txt"), "--out", str(tmp_path / "run"), "--executor", "serial",
                   "--no-progress"],
                  ["run", str(TINY / "urls.txt"), "--stories", "--out", str(tmp_path / "stories"), "--executor",
