@@ -180,7 +180,8 @@ def make_tree(distances: dict, table: list[dict], replicates: list, method: str,
 
 
 def infer_lineage(table: list[dict], distances: dict) -> list[dict]:
-    """Each article's likely source among earlier articles (``phylo.trees.lineage``)."""
+    """Each article's verdict (copied, independent, unseen-source, earliest), its source
+    among earlier articles, the evidence and a calibrated confidence (``phylo.trees.lineage``)."""
     from phylo.trees.lineage import table_lineage
 
     return table_lineage(table, distances)
@@ -194,7 +195,7 @@ def write_outputs(out_dir: str, table: list[dict], sequences: dict, distances: d
     from phylo.align.distances import write_phylip, write_tsv
     from phylo.report.draw import draw_lineage, draw_tree
     from phylo.trees.lineage import lineage_newick
-    from phylo.report.files import LINEAGE_COLUMNS, fasta_text
+    from phylo.report.files import LINEAGE_COLUMNS, fasta_text, lineage_cells
     from phylo.engine.files import atomic_write, tsv_text
     from phylo.report.html import write_report
 
@@ -206,7 +207,7 @@ def write_outputs(out_dir: str, table: list[dict], sequences: dict, distances: d
     if distances.get("msa"):
         atomic_write(out / "msa.fasta", fasta_text(distances["msa"]))
     atomic_write(out / "tree.nwk", tree["newick"] + "\n")
-    atomic_write(out / "lineage.tsv", tsv_text(lineage, LINEAGE_COLUMNS))
+    atomic_write(out / "lineage.tsv", tsv_text(lineage_cells(lineage), LINEAGE_COLUMNS))
     atomic_write(out / "lineage.nwk", lineage_newick(lineage) + "\n")
     info = {r["label"]: r for r in table if r.get("label")}
     draw_tree(tree["newick"], info, [out / "tree.svg", out / "tree.png"])
@@ -232,7 +233,7 @@ STAGES = [
     Stage("replicates", replicate_tree, inputs=("replicate_seeds", "sequences", "distances"), version=2,
           params=("aligner", "unit", "correction", "method", "nw_mode", "gaps"), map="replicate_seeds"),
     Stage("tree", make_tree, inputs=("distances", "table", "replicates"), params=("method", "root"), version=2),
-    Stage("lineage", infer_lineage, inputs=("table", "distances"), version=2),
+    Stage("lineage", infer_lineage, inputs=("table", "distances"), version=3),
     Stage("outputs", write_outputs, inputs=("out_dir", "table", "sequences", "distances", "tree", "lineage"),
           persist=False),
 ]
