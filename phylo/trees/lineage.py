@@ -41,7 +41,7 @@ import numpy as np
 from phylo.trees.dates import date_interval, sort_time
 from phylo.trees.evidence import Sentences, covered, mark_boilerplate, passage_summary, read_text
 from phylo.trees.shingles import hashed_shingles
-from phylo.trees.stemma import Stemma
+from phylo.trees.stemma import MIN_GROUP, Stemma
 
 PROSE_MIN = 0.05  # share of X in prose passages shared with S: below it, no copying of prose
 SENTENCE_MIN = 0.10  # share of X's prose following S sentence by sentence
@@ -253,7 +253,7 @@ def _unseen_groups(story: Story, rows: list[dict], facts: list[dict], cands: lis
         near = max((gain for group, gain in candidates if i in group), default=-FAR)
         fact |= {"reentered": float(twice.get(i, 0)), "copies": float(copied_from.get(i, 0)),
                  "near_unseen": float(max(near, -FAR)), "group_size": 0.0, "group_gain": 0.0}
-    accepted = [(group, gain) for group, gain in candidates if gain > 0]
+    accepted = [(group, gain) for group, gain in candidates if gain > 0 and len(group) >= MIN_GROUP]
     for number, (group, gain) in enumerate(accepted, start=1):
         for k in group:
             row = rows[k]

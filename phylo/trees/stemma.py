@@ -24,7 +24,8 @@ whose original is in the list keeps it.
 
 from __future__ import annotations
 
-UNSEEN_COST = 2.0  # what positing one missing source costs: it must explain more than three events
+UNSEEN_COST = 2.0  # what positing one missing source costs: it must explain more than two events
+MIN_GROUP = 3  # two copies of a missing original look like a copy and its source: it takes three
 
 
 def text_units(sentences: list[tuple]) -> set:
@@ -158,7 +159,7 @@ class Stemma:
     def unseen_groups(self, parents: list[list[int]], eligible: set[int]) -> list[tuple[set, float]]:
         """Groups of articles (among ``eligible``) better explained as copies of one missing
         source, each with how much it lowers the cost (``candidate_groups`` that do)."""
-        return [(g, gain) for g, gain in self.candidate_groups(parents, eligible) if gain > 0]
+        return [(g, gain) for g, gain in self.candidate_groups(parents, eligible) if gain > 0 and len(g) >= MIN_GROUP]
 
     def candidate_groups(self, parents: list[list[int]], eligible: set[int]) -> list[tuple[set, float]]:
         """Every group weighed as copies of one missing source, with how much it lowers the
@@ -196,7 +197,7 @@ class Stemma:
                     todo += list(link[k] - group)
             group, value = self._settle(parents, group, eligible - taken)
             groups.append((group, base - value))
-            taken |= group if value < base else {start}
+            taken |= group if value < base and len(group) >= MIN_GROUP else {start}
         return groups
 
     def _settle(self, parents, group: set, eligible: set) -> tuple[set, float]:
@@ -214,7 +215,7 @@ class Stemma:
                      for k in range(len(self.units))]
             pool = self.consensus(group)
             near = {k for e in self.entries(moved, {h: pool}).values() if h in e for k in e} & (eligible - group)
-            moves = [group | {k} for k in near] + [group - {k} for k in group if len(group) > 2]
+            moves = [group | {k} for k in near] + [group - {k} for k in group if len(group) > MIN_GROUP]
             scored = [(self.with_missing(parents, g), sorted(g), g) for g in moves]
             if not scored:
                 return group, value
