@@ -8,7 +8,11 @@ The truth is a parent map ``{label: parent label or None}``. Three scores:
 - ``grouping_recall``: share of the true groupings (an article with all its descendants, two or
   more articles) that the tree holds as one side of a branch;
 - ``lineage_scores``: Robinson-Foulds distance to the true lineage tree, and the share of
-  articles whose nearest tip is their parent or a copy (``bench/align.py``).
+  articles whose nearest tip is their parent or a copy (``bench/align.py``);
+- ``lineage_right``: whether a lineage row's verdict and source are both right for the kind
+  of article it is (``phylo.sim.story.KINDS``), and ``reliability`` /
+  ``expected_calibration_error`` for its confidence (``bench/accuracy.py``,
+  ``bench/calibrate_lineage.py``).
 """
 
 from __future__ import annotations

@@ -17,7 +17,8 @@ one of its sources, or is where the unit *entered* the story. The lineage is cha
 Copies of a wire story that is not in the list, chained onto each other, are charged over
 and over: each kept, here and there, the wording and the order of the original that the
 earlier copy it is chained to had cut or reworded. One missing source that all of them
-copied explains it at once (``unseen_groups``). If an article in the list already holds
+copied explains it at once (``unseen_groups``; a group has three articles or more, since two
+copies of a missing original look like a copy and its source). If an article in the list already holds
 the group's text, the missing source only duplicates it and nothing is gained, so a story
 whose original is in the list keeps it.
 """
