@@ -214,7 +214,8 @@ def make_tree(distances: dict, table: list[dict], replicates: list, method: str,
 
 
 def infer_lineage(table: list[dict], distances: dict) -> list[dict]:
-    """Each article's likely source among earlier articles (``phylo.trees.lineage``)."""
+    """Each article's verdict (copied, independent, unseen-source, earliest), its source
+    among earlier articles, the evidence and a calibrated confidence (``phylo.trees.lineage``)."""
     from phylo.trees.lineage import table_lineage
 
     return table_lineage(table, distances)
@@ -271,7 +272,7 @@ STAGES = [
     Stage("replicates", replicate_tree, inputs=("replicate_seeds", "sequences", "distances"), version=2,
           params=("aligner", "unit", "correction", "method", "nw_mode", "gaps"), map="replicate_seeds"),
     Stage("tree", make_tree, inputs=("distances", "table", "replicates"), params=("method", "root"), version=2),
-    Stage("lineage", infer_lineage, inputs=("table", "distances"), version=2),
+    Stage("lineage", infer_lineage, inputs=("table", "distances"), version=3),
     Stage("outputs", write_outputs, inputs=("out_dir", "table", "sequences", "distances", "tree", "lineage"),
           persist=False),
 ]

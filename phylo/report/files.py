@@ -6,7 +6,11 @@ from pathlib import Path
 
 from phylo.engine.files import atomic_write, tsv_text
 
-LINEAGE_COLUMNS = ["label", "source", "identity", "confidence", "containment", "note"]
+#: lineage.tsv: the columns before verdicts first, in their order (readers of the old file,
+#: and the monitor's story folders, keep working), then the verdict and its evidence
+#: (cells: ``phylo.report.verdicts.flat_row``).
+LINEAGE_COLUMNS = ["label", "source", "identity", "confidence", "containment", "verdict", "secondary_sources",
+                   "shared_passages", "longest_passage", "share_taken", "unseen_group", "note"]
 # kept: the share of the article's characters the encoding writes (phylo.align.encoding.kept_share);
 # extractor: which path of phylo.web.extract's chain produced the text (phylo, trafilatura, ...)
 ARTICLE_COLUMNS = ["label", "url", "final_url", "title", "site", "published", "chars", "kept", "status",

@@ -8,10 +8,16 @@ The truth is a parent map ``{label: parent label or None}``. Three scores:
 - ``grouping_recall``: share of the true groupings (an article with all its descendants, two or
   more articles) that the tree holds as one side of a branch;
 - ``lineage_scores``: Robinson-Foulds distance to the true lineage tree, and the share of
-  articles whose nearest tip is their parent or a copy (``bench/align.py``).
+  articles whose nearest tip is their parent or a copy (``bench/align.py``);
+- ``lineage_right``: whether a lineage row's verdict and source are both right for the kind
+  of article it is (``phylo.sim.story.KINDS``), and ``reliability`` /
+  ``expected_calibration_error`` for its confidence (``bench/accuracy.py``,
+  ``bench/calibrate_lineage.py``).
 """
 
 from __future__ import annotations
+
+import numpy as np
 
 from phylo.trees.build import ancestor_newick, from_newick
 from phylo.trees.dates import sort_time
@@ -141,3 +147,58 @@ def lineage_scores(tree, parents: dict[str, str | None]) -> dict[str, float]:
         d[row] = float("inf")
         hits += ids[int(d.argmin())] in related[label]
     return {"rf": float(rf), "nn_share": hits / len(ids)}
+
+
+# --- verdicts and their confidence (lineage.tsv's verdict, source and confidence) -------------
+
+#: The verdict each simulated kind of article should get (``phylo.sim.story.KINDS``).
+EXPECTED_VERDICT = {"original": "earliest", "copy": "copied", "merge": "copied", "independent": "independent",
+                    "related": "independent", "hidden-copy": "unseen-source"}
+
+
+def lineage_right(row: dict, truth: dict, texts: dict[str, str]) -> bool:
+    """Are a lineage row's verdict and source both right?
+
+    ``truth``: ``{"kind", "parent"}`` for the row's article (``parent`` may be an article
+    missing from the list). ``texts``: article -> text (without outlet boilerplate),
+    including a hidden original's. A source whose text is exactly the true parent's counts
+    as right (a verbatim copy and its original are the same text), and so does "copied
+    from" or "earliest" for a copy of a hidden original whose text is in the list, word for
+    word, under another name. Rows without a verdict (the lineage before verdicts) read as
+    "copied" when they name a source, else as having no source.
+    """
+    kind, parent = truth["kind"], truth.get("parent")
+    source = row.get("source") or None
+    verdict = row.get("verdict") or ("copied" if source else "earliest")
+
+    def same(a, b):
+        return a is not None and b is not None and (a == b or (a in texts and texts.get(a) == texts.get(b)))
+
+    if kind in ("copy", "merge"):
+        return verdict == "copied" and same(source, parent)
+    if kind == "hidden-copy":
+        return (verdict == "unseen-source" or (verdict == "copied" and same(source, parent))
+                or (verdict == "earliest" and same(row["label"], parent)))
+    return source is None and verdict in ("earliest", "independent")
+
+
+def reliability(confidence: list[float], right: list[bool], bins: int = 10) -> list[dict]:
+    """Confidence bins against observed accuracy: ``{"low", "high", "answers", "confidence", "right"}``
+    (mean confidence and share right in each non-empty bin)."""
+    conf, ok = np.asarray(confidence, dtype=float), np.asarray(right, dtype=float)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(conf, edges[1:-1]), 0, bins - 1)
+    out = []
+    for b in range(bins):
+        sel = which == b
+        if sel.any():
+            out.append({"low": float(edges[b]), "high": float(edges[b + 1]), "answers": int(sel.sum()),
+                        "confidence": float(conf[sel].mean()), "right": float(ok[sel].mean())})
+    return out
+
+
+def expected_calibration_error(confidence: list[float], right: list[bool], bins: int = 10) -> float:
+    """ECE: the answer-weighted mean gap between confidence and accuracy over the bins."""
+    table = reliability(confidence, right, bins)
+    total = sum(b["answers"] for b in table)
+    return sum(b["answers"] * abs(b["right"] - b["confidence"]) for b in table) / total if total else 0.0

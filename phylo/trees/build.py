@@ -62,14 +62,17 @@ def rooted_tree(labels: list[str], matrix, dates: dict[str, str | None] | None =
     return root_tree(build_tree(DistanceMatrix(matrix, labels), method), dates)
 
 
-def ancestor_newick(parents: dict[str, str | None], lengths: dict[str, float]) -> str:
+def ancestor_newick(parents: dict[str, str | None], lengths: dict[str, float],
+                    unlabelled: set[str] = frozenset()) -> str:
     """A lineage as Newick, with each ancestor in its place ("sampled ancestors").
 
     ``parents`` maps each label to the label it descends from (None: no parent in the
     set); ``lengths`` gives each label's branch length. An article with descendants
     becomes an internal node; the article itself hangs from it as a leaf on a
     zero-length branch, so "this article and everything that descends from it" is one
-    clade. Articles without a parent hang from the root.
+    clade. Articles without a parent hang from the root. Nodes in ``unlabelled`` (an
+    ancestor that is not in the set, such as a missing source) are internal nodes
+    without a name or a leaf of their own.
     """
     children: dict[str | None, list[str]] = {}
     for label, parent in parents.items():
@@ -79,7 +82,8 @@ def ancestor_newick(parents: dict[str, str | None], lengths: dict[str, float]) -
         kids = children.get(label, [])
         if not kids:
             return f"{label}:{lengths[label]:.6f}"
-        inner = ",".join([f"{label}:0.0"] + [node(k) for k in kids])
+        own = [] if label in unlabelled else [f"{label}:0.0"]
+        inner = ",".join(own + [node(k) for k in kids])
         return f"({inner}):{lengths[label]:.6f}"
 
     roots = children.get(None, [])
