@@ -107,7 +107,10 @@ def flat_row(row: dict) -> dict:
                                       for s in row["secondary_sources"]),
         "confidence": row["confidence"], "identity": row["identity"], "containment": row["containment"],
         "shared_passages": evidence.get("passages"), "longest_passage": evidence.get("longest_words"),
-        "share_taken": share_taken(row), "unseen_group": row["unseen_group"] if row["verdict"] == "unseen-source" else None,
+        # the coverage of the passages behind the verdict (for an independent report: of what it
+        # shares with the closest earlier article); rows without evidence: what the source explains
+        "share_taken": evidence["share"] if evidence.get("share") is not None else share_taken(row),
+        "unseen_group": row["unseen_group"] if row["verdict"] == "unseen-source" else None,
         "note": row["note"],
     }
 
