@@ -124,6 +124,16 @@ def news(web):
     return NewsSite(web)
 
 
+def one_story_feed(news, web, tmp_path, seed: int, copies: int, prefix: str, extra: str = "") -> Path:
+    """A story (a root and ``copies`` copies, 10 minutes apart) on one feed; its config."""
+    paths = []
+    for i, text in enumerate(story_texts(seed, copies)):
+        news.add(f"/{prefix}{i}", seed, text, minute=10 * i)
+        paths.append(f"/{prefix}{i}")
+    news.rss("/feed.xml", paths)
+    return write_config(tmp_path, [{"name": "f", "kind": "feed", "location": web.url("/feed.xml")}], extra=extra)
+
+
 # ---------------------------------------------------------------- runs over feeds that grow
 
 def test_first_run_groups_second_adds_only_new_third_adds_nothing(news, web, tmp_path, capsys):
@@ -408,14 +418,12 @@ def webhook():
     server.server_close()
 
 
+def hook_url(webhook) -> str:
+    return f"http://127.0.0.1:{webhook.server_address[1]}/hook"
+
+
 def test_alerts_are_posted_to_the_webhook(news, web, webhook, tmp_path):
-    texts = story_texts(10, 1)
-    news.add("/w0", 10, texts[0], minute=0)
-    news.add("/w1", 10, texts[1], minute=30)
-    news.rss("/feed.xml", ["/w0", "/w1"])
-    hook = f"http://127.0.0.1:{webhook.server_address[1]}/hook"
-    cfg = write_config(tmp_path, [{"name": "f", "kind": "feed", "location": web.url("/feed.xml")}],
-                       extra=f'[alerts]\nwebhook = "{hook}"\n')
+    cfg = one_story_feed(news, web, tmp_path, 10, 1, "w", f'[alerts]\nwebhook = "{hook_url(webhook)}"\n')
     assert main(["monitor", str(cfg)]) == 0
     assert len(webhook.received) == 1
     content_type, alert = webhook.received[0]
@@ -426,13 +434,7 @@ def test_alerts_are_posted_to_the_webhook(news, web, webhook, tmp_path):
 
 def test_webhook_down_then_up_delivers_each_alert_exactly_once_on_the_later_run(news, web, webhook, tmp_path,
                                                                                 capsys):
-    texts = story_texts(13, 2)
-    for i, text in enumerate(texts):
-        news.add(f"/d{i}", 13, text, minute=10 * i)
-    news.rss("/feed.xml", ["/d0", "/d1", "/d2"])
-    hook = f"http://127.0.0.1:{webhook.server_address[1]}/hook"
-    cfg = write_config(tmp_path, [{"name": "f", "kind": "feed", "location": web.url("/feed.xml")}],
-                       extra=f'[alerts]\nwebhook = "{hook}"\nretry_after = 0\n')
+    cfg = one_story_feed(news, web, tmp_path, 13, 2, "d", f'[alerts]\nwebhook = "{hook_url(webhook)}"\nretry_after = 0\n')
     database = tmp_path / "data" / "monitor.sqlite"
     webhook.down = True
     assert main(["monitor", str(cfg)]) == 0
@@ -458,13 +460,7 @@ def test_webhook_down_then_up_delivers_each_alert_exactly_once_on_the_later_run(
 
 
 def test_a_failed_webhook_waits_before_it_is_tried_again(news, web, webhook, tmp_path):
-    texts = story_texts(14, 1)
-    news.add("/b0", 14, texts[0], minute=0)
-    news.add("/b1", 14, texts[1], minute=5)
-    news.rss("/feed.xml", ["/b0", "/b1"])
-    hook = f"http://127.0.0.1:{webhook.server_address[1]}/hook"
-    cfg = write_config(tmp_path, [{"name": "f", "kind": "feed", "location": web.url("/feed.xml")}],
-                       extra=f'[alerts]\nwebhook = "{hook}"\nretry_after = 3600\n')
+    cfg = one_story_feed(news, web, tmp_path, 14, 1, "b", f'[alerts]\nwebhook = "{hook_url(webhook)}"\nretry_after = 3600\n')
     webhook.down = True
     assert main(["monitor", str(cfg)]) == 0
     webhook.down = False
@@ -583,11 +579,7 @@ def test_exit_status_is_1_when_every_source_failed(web, tmp_path, capsys):
 
 
 def test_outputs_follow_the_umask(news, web, tmp_path):
-    texts = story_texts(17, 1)
-    news.add("/u0", 17, texts[0], minute=0)
-    news.add("/u1", 17, texts[1], minute=5)
-    news.rss("/feed.xml", ["/u0", "/u1"])
-    cfg = write_config(tmp_path, [{"name": "f", "kind": "feed", "location": web.url("/feed.xml")}])
+    cfg = one_story_feed(news, web, tmp_path, 17, 1, "u")
     old = os.umask(0o022)
     try:
         assert main(["monitor", str(cfg)]) == 0
@@ -764,3 +756,44 @@ def test_cached_alignments_are_dropped_when_the_aligner_settings_change(tmp_path
     check_align_settings(conn, "codon")
     assert conn.execute("SELECT COUNT(*) FROM pairs").fetchone()[0] == 0
     conn.close()
+
+
+# ---------------------------------------------------------------- the dashboard, in a real browser
+
+def test_dashboard_in_chromium_sorts_filters_and_lists_alerts_newest_first(news, web, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    from browser import chromium, console_errors, full_screenshot
+
+    paths = []
+    for story, size in ((50, 2), (51, 4), (52, 3)):
+        for i, text in enumerate(story_texts(story, size - 1)):
+            path = f"/s{story}-{i}"
+            news.add(path, story, text, minute=60 * (story - 50) + 10 * i, site=f"outlet{i}")
+            paths.append(path)
+    news.rss("/feed.xml", paths)
+    cfg = write_config(tmp_path, [{"name": "f", "kind": "feed", "location": web.url("/feed.xml")}])
+    assert main(["monitor", str(cfg)]) == 0
+    index = tmp_path / "site" / "index.html"
+    with chromium() as driver:
+        driver.get(index.as_uri())
+        assert console_errors(driver) == []
+        stamps = [td.text for td in driver.find_elements(By.CSS_SELECTOR, "#alert-table tbody td.published")]
+        assert len(stamps) == 6 and stamps == sorted(stamps, reverse=True)  # 1 + 3 + 2 copies, newest first
+        assert stamps[0] == "2024-03-12 08:20 UTC"  # readable times
+        copies = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "#alert-table tbody tr td:nth-child(2) a")]
+        assert copies[0] == "Story 52 at outlet2"  # the copy, with its title
+
+        def sizes():
+            return [int(r.get_attribute("data-size")) for r in driver.find_elements(By.CSS_SELECTOR, "#story-table tbody tr")
+                    if r.is_displayed()]
+
+        driver.find_element(By.CSS_SELECTOR, "#story-table button[data-key=size]").click()
+        assert sizes() == [4, 3, 2]
+        driver.find_element(By.CSS_SELECTOR, "#story-table button[data-key=size]").click()
+        assert sizes() == [2, 3, 4]
+        driver.find_element(By.ID, "filter").send_keys("story 51")
+        assert sizes() == [4]  # the filter keeps the rows that mention it
+        outlets = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "#outlets tbody tr") if r.is_displayed()]
+        assert outlets == []  # ... in every table
+        full_screenshot(driver, tmp_path / "dashboard.png")

@@ -292,13 +292,17 @@ def dashboard_data(conn) -> dict:
         })
     stories.sort(key=lambda s: (-s["recent"], -s["size"], s["id"]))
     alerts = []
-    for row in conn.execute("SELECT * FROM alerts ORDER BY created DESC, article_id DESC LIMIT 300"):
+    for row in conn.execute(
+            "SELECT l.* FROM alerts l JOIN articles a ON a.id = l.article_id "
+            "ORDER BY l.created DESC, COALESCE(a.published, a.first_seen) DESC, l.article_id DESC LIMIT 300"):
         record = alert_record(conn, row)
         pending = [dict(d) for d in conn.execute(
             "SELECT channel, attempts, next_try, error FROM deliveries WHERE article_id = ? AND delivered IS NULL",
             (row["article_id"],))]
         alerts.append(record | {"delivered": bool(row["delivered"]), "pending": pending,
-                                "when": readable(row["created"])})
+                                "when": readable(row["created"]),
+                                "published": readable(record["copy"]["published"] or record["copy"]["first_seen"]),
+                                "source_published": readable(record["source"]["published"])})
     outlets = _outlets(conn)
     failures = [dict(r) | {"source": r["source"]} for r in conn.execute(
         "SELECT i.url, i.status, i.message, i.tries, i.run_id, s.name AS source FROM items i "

@@ -16,6 +16,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from phylo.errors import EntryError
 from phylo.monitor import db, outputs, stories
@@ -217,9 +218,7 @@ def content_hash(text: str) -> str:
 
 def article_origin(article: dict) -> str:
     """Where an article lives: the host of its URL, or the site name of a saved file."""
-    from phylo.trees.grouping import outlet
-
-    return outlet(article["final_url"], article.get("site"))
+    return urlsplit(article["final_url"]).netloc or (article.get("site") or "").lower()
 
 
 def store_result(conn, item: dict, result, config: dict, wanted_topics: list[str], run_id: int,

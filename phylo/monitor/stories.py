@@ -88,13 +88,11 @@ def group_new(conn, run_id: int, threshold: float) -> set[int]:
     arrays = _arrays(conn, {a for p in pairs for a in p})
     # an outlet's boilerplate is no link between two of its articles
     boiler = {o: _outlet_boilerplate(conn, o, outlets) for o in {outlets[a] for a in new}}
-    links = []
-    for (a, b), w in zip(pairs, grouping.overlaps(pairs, arrays)):
-        if outlets[a] == outlets[b] and boiler.get(outlets[a]) is not None and boiler[outlets[a]].size:
-            w = grouping.overlaps([(a, b)], {a: _without(arrays[a], boiler[outlets[a]]),
-                                             b: _without(arrays[b], boiler[outlets[a]])})[0]
-        if w >= grouping.LINK_MIN:
-            links.append((a, b, w))
+    own = [(a, b) for a, b in pairs if outlets[a] == outlets[b] and boiler.get(outlets[a], _NONE).size]
+    other = [p for p in pairs if p not in set(own)]
+    stripped = {k: _without(arrays[k], boiler[outlets[k]]) for k in {k for p in own for k in p}}
+    links = [(a, b, w) for (a, b), w in zip(other + own, grouping.overlaps(other, arrays) +
+                                             grouping.overlaps(own, stripped)) if w >= grouping.LINK_MIN]
     with transaction(conn):
         conn.executemany("INSERT OR IGNORE INTO links (a, b, weight, run_id) VALUES (?, ?, ?, ?)",
                          [(a, b, w, run_id) for a, b, w in links])
@@ -111,11 +109,14 @@ def group_new(conn, run_id: int, threshold: float) -> set[int]:
         "SELECT id FROM articles WHERE grouped = 1 ORDER BY id DESC LIMIT ?", (CONTEXT_ARTICLES,))]
     context = {x: story_of.get(x) for x in reversed(context_ids) if x not in affected}
     arrays = _arrays(conn, set(keys) | set(context))
-    clusters, _ = grouping.regroup(keys, inside, arrays, outlets, threshold, context)
+    clusters, _ = grouping.regroup(keys, inside, arrays, outlets, threshold, context, boiler)
     with transaction(conn):
         touched = apply_clusters(conn, run_id, clusters, {x: story_of[x] for x in keys if x in story_of})
         conn.executemany("UPDATE articles SET grouped = 1 WHERE id = ?", [(a,) for a in new])
     return touched
+
+
+_NONE = np.zeros(0, dtype=np.uint32)
 
 
 def _without(array: np.ndarray, remove: np.ndarray) -> np.ndarray:

@@ -420,15 +420,16 @@ def cluster(keys: list, weights: dict, threshold: float = STORY_THRESHOLD) -> li
 
 
 def regroup(keys: list, pairs: list[tuple], arrays: dict, outlets: dict, threshold: float = STORY_THRESHOLD,
-            context: dict | None = None) -> tuple[list[list], dict]:
+            context: dict | None = None, known: dict | None = None) -> tuple[list[list], dict]:
     """Stories among ``keys`` from their candidate ``pairs``: steps 2-4 of the module docstring.
 
     ``arrays``: key -> ``shingle_array``; ``outlets``: key -> outlet (``outlet``).
     ``context``: articles outside ``keys`` that keep their stories (the monitor's stored
     ones), key -> story or None, oldest first; they count when finding boilerplate (each
     outlet's latest ``BOILERPLATE_WINDOW`` articles) and common text, and need
-    ``arrays`` and ``outlets`` entries too. Returns ``(clusters, weights)``: ``cluster``'s
-    result and the final weight of each linked pair.
+    ``arrays`` and ``outlets`` entries too. ``known``: outlet -> its ``boilerplate`` when
+    the caller has it already. Returns ``(clusters, weights)``: ``cluster``'s result and
+    the final weight of each linked pair.
 
     Each outlet's boilerplate is left out of the overlap of two of its articles; a first
     clustering then shows which text several stories share (``common_text``), which is
@@ -441,7 +442,9 @@ def regroup(keys: list, pairs: list[tuple], arrays: dict, outlets: dict, thresho
     by_outlet: dict = {}
     for k in everyone:
         by_outlet.setdefault(outlets[k], []).append(k)
-    boiler = {o: boilerplate([arrays[k] for k in ks[-BOILERPLATE_WINDOW:]]) for o, ks in by_outlet.items()}
+    boiler = dict(known or {})
+    boiler.update({o: boilerplate([arrays[k] for k in ks[-BOILERPLATE_WINDOW:]])
+                   for o, ks in by_outlet.items() if o not in boiler})
     none = np.zeros(0, dtype=np.uint32)
 
     def weigh(remove: np.ndarray) -> dict:
