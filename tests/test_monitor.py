@@ -797,3 +797,32 @@ def test_dashboard_in_chromium_sorts_filters_and_lists_alerts_newest_first(news,
         outlets = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "#outlets tbody tr") if r.is_displayed()]
         assert outlets == []  # ... in every table
         full_screenshot(driver, tmp_path / "dashboard.png")
+
+
+def test_a_schema_1_database_is_migrated_and_regrouped_keeping_its_story_ids(tmp_path):
+    from phylo.monitor.stories import group_new
+    from phylo.trees.grouping import signature
+
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as raw:  # a database as the first schema wrote it
+        for statement in db._statements(db.MIGRATIONS[0]):
+            raw.execute(statement)
+        raw.execute("PRAGMA user_version = 1")
+        raw.execute("INSERT INTO runs (id, started, status) VALUES (1, '2024-03-12T06:00:00', 'ok')")
+        raw.execute("INSERT INTO stories (id, created_run, updated_run) VALUES (7, 1, 1)")
+        texts = story_texts(60, 2) + story_texts(61, 0)
+        for n, text in enumerate(texts, 1):
+            raw.execute("INSERT INTO articles (id, url, content_hash, origin, text, signature, first_seen, run_id, "
+                        "grouped, site) VALUES (?, ?, ?, 'x', ?, ?, '2024-03-12', 1, 1, ?)",
+                        (n, f"https://x.example/{n}", str(n), text, signature(text).tobytes(), f"site{n}"))
+        for n in (1, 2, 3, 4):  # the old rule had put the unrelated fourth article in too
+            raw.execute("INSERT INTO story_members (article_id, story_id, run_id, checked) VALUES (?, 7, 1, 1)", (n,))
+    conn = db.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION
+    assert conn.execute("SELECT COUNT(*) FROM articles WHERE grouped = 0").fetchone()[0] == 4
+    assert group_new(conn, 2, 0.1) == {7}
+    assert [tuple(r) for r in conn.execute("SELECT article_id FROM story_members ORDER BY 1")] == [(1,), (2,), (3,)]
+    assert [tuple(r) for r in conn.execute("SELECT kind, story_id, other_id, articles FROM story_events")] == [
+        ("split", 7, None, 1)]
+    assert conn.execute("SELECT COUNT(*) FROM articles WHERE shingles IS NULL").fetchone()[0] == 0
+    conn.close()

@@ -89,7 +89,8 @@ def group_new(conn, run_id: int, threshold: float) -> set[int]:
     # an outlet's boilerplate is no link between two of its articles
     boiler = {o: _outlet_boilerplate(conn, o, outlets) for o in {outlets[a] for a in new}}
     own = [(a, b) for a, b in pairs if outlets[a] == outlets[b] and boiler.get(outlets[a], _NONE).size]
-    other = [p for p in pairs if p not in set(own)]
+    mine = set(own)
+    other = [p for p in pairs if p not in mine]
     stripped = {k: _without(arrays[k], boiler[outlets[k]]) for k in {k for p in own for k in p}}
     links = [(a, b, w) for (a, b), w in zip(other + own, grouping.overlaps(other, arrays) +
                                              grouping.overlaps(own, stripped)) if w >= grouping.LINK_MIN]
