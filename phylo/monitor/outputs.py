@@ -294,7 +294,7 @@ def dashboard_data(conn) -> dict:
     alerts = []
     for row in conn.execute(
             "SELECT l.* FROM alerts l JOIN articles a ON a.id = l.article_id "
-            "ORDER BY l.created DESC, COALESCE(a.published, a.first_seen) DESC, l.article_id DESC LIMIT 300"):
+            "ORDER BY l.run_id DESC, COALESCE(a.published, a.first_seen) DESC, l.article_id DESC LIMIT 300"):
         record = alert_record(conn, row)
         pending = [dict(d) for d in conn.execute(
             "SELECT channel, attempts, next_try, error FROM deliveries WHERE article_id = ? AND delivered IS NULL",
