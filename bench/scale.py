@@ -1,21 +1,24 @@
-"""Scale benchmark: generated corpora of 250, 1,000 and 4,000 articles -> story trees.
+"""Scale benchmark: simulated corpora of 1,000, 4,000 and 20,000 articles -> story trees.
 
 For each corpus size and executor (local processes, Dask with 1 and with 2 workers) it
-runs the story stages (encode -> signatures -> candidates -> pairs to align -> chunks ->
-align -> forest) through the real stage runner, in a fresh subprocess with a fresh
-store, and reports: wall time of the whole run and of the alignment stage, peak memory
-(main process and workers), pairs aligned versus all pairs, pairwise grouping precision
-and recall, and lineage accuracy against the generator's truth. Then it fits the
-exponent of cost against corpus size (time ~ N**k) and compares Dask 2 workers to 1.
+runs the story stages (encode -> fingerprints -> candidates -> stories -> pairs to align ->
+chunks -> align -> forest) through the real stage runner, in a fresh subprocess with a
+fresh store, and reports: wall time of the whole run and of the alignment stage, peak
+memory (main process and workers), pairs aligned versus all pairs, pairwise grouping
+precision and recall, where the grouping is wrong (the stories it mixes), and lineage
+accuracy against the generator's truth. Then it fits the exponent of cost against
+corpus size (time ~ N**k) and compares Dask 2 workers to 1.
 
-    python bench/scale.py                                   # everything, ~10 min on 2 cores
-    python bench/scale.py --sizes 250 1000 --executors local dask2
+    python bench/scale.py                                   # 1,000, 4,000, 20,000 x local
+    python bench/scale.py --sizes 20x16+30 1000 4000 --executors local dask1 dask2
     python bench/scale.py --one 1000 local                  # one run, JSON on stdout
 
-The corpus generator is here (``make_corpus``): stories of 5 to 40 articles, each a copy
-of an earlier article of its story with sentences dropped, reworded and added and words
-replaced, plus 20% unrelated articles. Words are made-up (syllables drawn with Zipf
-frequencies), so the corpus needs no data files.
+The corpora come from ``phylo.sim.corpus`` (built on ``phylo.sim.story``): stories of 4
+to 30 articles that overlap the way real ones do (stories of one subject share names,
+stock phrases and quoted statements, some quote each other's text, some outlets print
+one boilerplate paragraph under every article, some stories start from long reads cut
+down by their copies), plus 15% unrelated articles on the same subjects. ``20x16+30`` is
+20 stories of 16 articles and 30 unrelated ones.
 """
 
 from __future__ import annotations
@@ -23,13 +26,11 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import random
 import resource
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,74 +46,24 @@ EXECUTORS = {"local": ("local", 2), "dask1": ("dask", 1), "dask2": ("dask", 2)}
 
 # --- the corpus -------------------------------------------------------------------------------
 
-def _vocabulary(rng: random.Random, size: int = 6000) -> tuple[list[str], list[float]]:
-    syllables = [c + v for c in "bcdfghjklmnprstvwz" for v in "aeiou"] + ["th", "st", "ng", "er", "an"]
-    words = sorted({"".join(rng.choice(syllables) for _ in range(rng.choice((1, 2, 2, 3, 3, 4))))
-                    for _ in range(size * 2)})
-    rng.shuffle(words)
-    words = words[:size]
-    weights = [1.0 / (rank + 1) for rank in range(len(words))]  # Zipf: a few words are everywhere
-    return words, weights
+def make_corpus(size: str | int, seed: int = 7) -> list[dict]:
+    """Article rows (``label``, ``text``, ``site``, ``published``, ``status``) with the truth
+    (``true_story``: story number or None, ``true_parent``: label or None, ``operations``).
 
+    ``size``: a number of articles, or ``SxA+U`` (S stories of A articles and U unrelated).
+    """
+    from phylo.sim.corpus import corpus_of_size, simulate_corpus
 
-def _sentence(rng, words, weights) -> list[str]:
-    return rng.choices(words, weights, k=rng.randint(8, 22))
-
-
-def _copy(rng, parent: list[list[str]], words, weights) -> list[list[str]]:
-    """An edited copy: sentences dropped (8%), reworded (10%), added (1-3), words replaced (3%)."""
-    out = []
-    for sentence in parent:
-        roll = rng.random()
-        if roll < 0.08:
-            continue
-        if roll < 0.18:
-            sentence = [rng.choices(words, weights)[0] if rng.random() < 0.3 else w for w in sentence]
-        else:
-            sentence = [rng.choices(words, weights)[0] if rng.random() < 0.03 else w for w in sentence]
-        out.append(sentence)
-    for _ in range(rng.randint(1, 3)):
-        out.insert(rng.randint(0, len(out)), _sentence(rng, words, weights))
-    return out
-
-
-def _text(sentences: list[list[str]]) -> str:
-    return " ".join(" ".join(s).capitalize() + "." for s in sentences)
-
-
-def make_corpus(n: int, seed: int = 7, unrelated_share: float = 0.2) -> list[dict]:
-    """``n`` article rows: ``label``, ``text``, ``site``, ``published``, ``status``, and the truth
-    (``true_story``: story number or None, ``true_parent``: label or None)."""
-    rng = random.Random(seed)
-    words, weights = _vocabulary(rng)
-    sites = [f"site{i:02d}.example" for i in range(40)]
-    start = datetime(2024, 1, 1)
-    n_unrelated = round(n * unrelated_share)
-    drafts = []  # (sentences, story, parent index, date)
-    story = 0
-    while len(drafts) < n - n_unrelated:
-        size = min(rng.randint(5, 40), n - n_unrelated - len(drafts))
-        first = len(drafts)
-        day = start + timedelta(days=rng.randint(0, 60))
-        drafts.append(([_sentence(rng, words, weights) for _ in range(rng.randint(15, 30))], story, None, day))
-        for _ in range(size - 1):
-            parent = rng.randrange(first, len(drafts))
-            date = drafts[parent][3] + timedelta(hours=rng.randint(1, 48))
-            drafts.append((_copy(rng, drafts[parent][0], words, weights), story, parent, date))
-        story += 1
-    for _ in range(n_unrelated):
-        drafts.append(([_sentence(rng, words, weights) for _ in range(rng.randint(15, 30))], None, None,
-                       start + timedelta(days=rng.randint(0, 60))))
-    # labels in a shuffled order, so a story's articles are not neighbours in any listing
-    order = list(range(len(drafts)))
-    rng.shuffle(order)
-    label = {i: f"a{pos:05d}" for pos, i in enumerate(order)}
-    rows = []
-    for i, (sentences, story_id, parent, date) in enumerate(drafts):
-        rows.append({"label": label[i], "text": _text(sentences), "site": rng.choice(sites),
-                     "published": date.isoformat(), "status": "ok", "true_story": story_id,
-                     "true_parent": label[parent] if parent is not None else None})
-    return sorted(rows, key=lambda r: r["label"])
+    text = str(size)
+    if "x" in text:
+        stories, rest = text.split("x")
+        per, unrelated = rest.split("+")
+        corpus = simulate_corpus(int(stories), int(per), int(unrelated), seed=seed)
+    else:
+        corpus = corpus_of_size(int(text), seed=seed)
+    return [{"label": a["id"], "text": a["text"], "site": a["site"], "published": a["published"], "status": "ok",
+             "true_story": a["story"], "true_parent": a["parent"], "operations": a["operations"]}
+            for a in corpus["articles"]]
 
 
 # --- the stages --------------------------------------------------------------------------------------
@@ -129,7 +80,11 @@ def _pairs_within(groups) -> int:
 
 
 def grouping_scores(table: list[dict], forest: list[dict]) -> dict:
-    """Pairwise precision and recall: is "same story" right for each pair of articles?"""
+    """Pairwise precision and recall: is "same story" right for each pair of articles?
+
+    An unrelated article (no true story) is a story of its own. Also the stories the
+    grouping mixes most (``mixes``: each forest story's true stories and counts).
+    """
     truth = {r["label"]: r["true_story"] for r in table}
     predicted_pairs = _pairs_within(s["members"] for s in forest)
     true_groups: dict = {}
@@ -137,16 +92,22 @@ def grouping_scores(table: list[dict], forest: list[dict]) -> dict:
         if story is not None:
             true_groups.setdefault(story, []).append(label)
     true_pairs = _pairs_within(true_groups.values())
-    correct = 0
+    correct, mixes = 0, []
     for s in forest:
         overlap: dict = {}
         for m in s["members"]:
-            if truth[m] is not None:
-                overlap[truth[m]] = overlap.get(truth[m], 0) + 1
+            key = truth[m] if truth[m] is not None else f"alone-{m}"
+            overlap[key] = overlap.get(key, 0) + 1
         correct += sum(k * (k - 1) // 2 for k in overlap.values())
+        if len(overlap) > 1:
+            mixes.append({"story": s["story"], "true": {str(k): v for k, v in overlap.items()}})
+    split = sum(1 for members in true_groups.values()
+                if len({s["story"] for s in forest if set(s["members"]) & set(members)}) > 1)
     return {"precision": correct / predicted_pairs if predicted_pairs else 1.0,
             "recall": correct / true_pairs if true_pairs else 1.0,
-            "stories_found": sum(1 for s in forest if s["size"] > 1), "stories_true": len(true_groups)}
+            "stories_found": sum(1 for s in forest if s["size"] > 1), "stories_true": len(true_groups),
+            "stories_split": split, "stories_mixed": len(mixes),
+            "mixes": sorted(mixes, key=lambda m: -sum(m["true"].values()))[:5]}
 
 
 def nearest_earlier(labels: list[str], matrix, dates: dict[str, str]) -> dict[str, str | None]:
@@ -158,12 +119,13 @@ def nearest_earlier(labels: list[str], matrix, dates: dict[str, str]) -> dict[st
     return out
 
 
-def lineage_accuracy(table: list[dict], forest: list[dict], by: str = "sources") -> float:
+def lineage_accuracy(table: list[dict], forest: list[dict], by: str = "sources", twins: bool = False) -> float:
     """Share of copied articles whose source found in their story is the true parent.
 
     ``by``: ``"sources"`` the forest's lineage (``phylo.trees.lineage``, as the report shows);
     ``"tree"`` the nearest earlier article along the story's NJ tree;
     ``"matrix"`` the nearest earlier article by the story's distance matrix.
+    ``twins``: a verbatim copy of the true parent counts as right too (the same text).
     """
     import numpy as np
 
@@ -182,7 +144,16 @@ def lineage_accuracy(table: list[dict], forest: list[dict], by: str = "sources")
                 found |= nearest_earlier(list(tips.ids), tips.data, dates)
             else:
                 found |= nearest_earlier(s["members"], np.asarray(s["matrix"]), dates)
+    rows = {r["label"]: r for r in table}
+
+    def original(label):
+        row = rows[label]
+        return original(row["true_parent"]) if row["true_parent"] and row["operations"] == ["copy"] else label
+
     copies = [r for r in table if r["true_parent"]]
+    if twins:
+        return sum(found.get(r["label"]) is not None and original(found[r["label"]]) == original(r["true_parent"])
+                   for r in copies) / len(copies)
     return sum(found.get(r["label"]) == r["true_parent"] for r in copies) / len(copies)
 
 
@@ -199,12 +170,13 @@ def make_executor(name: str):
     return LocalExecutor(workers)
 
 
-def run_one(n: int, executor_name: str, seed: int = 7) -> dict:
+def run_one(size: str, executor_name: str, seed: int = 7) -> dict:
     """Generate the corpus, run the story stages on a fresh store, and measure."""
     from phylo.engine.runner import run_stages
     from phylo.engine.store import Store
 
-    table = make_corpus(n, seed)
+    table = make_corpus(size, seed)
+    n = len(table)
     executor = make_executor(executor_name)  # started before the clock: a cluster is long-lived
     try:
         with tempfile.TemporaryDirectory() as store_dir:
@@ -218,15 +190,18 @@ def run_one(n: int, executor_name: str, seed: int = 7) -> dict:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB -> MiB on Linux
     workers_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {
-        "n": n, "executor": executor_name, "wall_s": round(wall, 2),
+        "corpus": str(size), "n": n, "executor": executor_name, "wall_s": round(wall, 2),
         "align_s": result.timings["aligned"]["seconds"],
         "stage_s": {name: t["seconds"] for name, t in result.timings.items()},
         "peak_mib": round(rss), "worker_peak_mib": round(workers_rss),
         "all_pairs": n * (n - 1) // 2, "candidates": len(result.values["candidates"]),
         "aligned_pairs": len(result.values["pairs"]), "failed_chunks": len(result.failures.get("aligned", [])),
+        "links": len(result.values["stories"]["links"]),
         **{k: (round(v, 4) if isinstance(v, float) else v) for k, v in grouping_scores(table, forest).items()},
         **{key: round(lineage_accuracy(table, forest, by), 4)
            for key, by in (("lineage_accuracy", "sources"), ("lineage_tree", "tree"), ("lineage_matrix", "matrix"))},
+        "lineage_up_to_copies": round(lineage_accuracy(table, forest, "sources", twins=True), 4),
+        "load_average": [round(x, 2) for x in __import__("os").getloadavg()],
     }
 
 
@@ -243,16 +218,18 @@ def fit_exponent(points: list[tuple[int, float]]) -> float | None:
 
 
 def table_markdown(rows: list[dict]) -> str:
-    head = ("| N | executor | wall s | align s | peak MiB (main / workers) | pairs aligned / all | "
-            "precision | recall | stories found / true | lineage acc. (sources / matrix / tree) |")
-    lines = [head, "|" + "---|" * 10]
+    head = ("| corpus | N | executor | wall s | align s | peak MiB (main / workers) | pairs aligned / all | "
+            "precision | recall | stories found / true (split, mixed) | lineage (sources / up to copies / matrix / tree) "
+            "| load avg |")
+    lines = [head, "|" + "---|" * 12]
     for r in rows:
         lines.append(
-            f"| {r['n']:,} | {r['executor']} | {r['wall_s']:.1f} | {r['align_s']:.1f} | "
+            f"| {r['corpus']} | {r['n']:,} | {r['executor']} | {r['wall_s']:.1f} | {r['align_s']:.1f} | "
             f"{r['peak_mib']} / {r['worker_peak_mib']} | {r['aligned_pairs']:,} / {r['all_pairs']:,} "
             f"({100 * r['aligned_pairs'] / r['all_pairs']:.2f}%) | {r['precision']:.3f} | {r['recall']:.3f} | "
-            f"{r['stories_found']} / {r['stories_true']} | {r['lineage_accuracy']:.3f} / "
-            f"{r['lineage_matrix']:.3f} / {r['lineage_tree']:.3f} |")
+            f"{r['stories_found']} / {r['stories_true']} ({r['stories_split']}, {r['stories_mixed']}) | "
+            f"{r['lineage_accuracy']:.3f} / {r['lineage_up_to_copies']:.3f} / {r['lineage_matrix']:.3f} / "
+            f"{r['lineage_tree']:.3f} | {r['load_average'][0]:.1f} |")
     return "\n".join(lines)
 
 
@@ -275,15 +252,16 @@ def summarise(rows: list[dict]) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[250, 1000, 4000])
-    parser.add_argument("--executors", nargs="+", choices=list(EXECUTORS), default=list(EXECUTORS))
+    parser.add_argument("--sizes", nargs="+", default=["1000", "4000", "20000"],
+                        help="article counts, or SxA+U (S stories of A articles, U unrelated)")
+    parser.add_argument("--executors", nargs="+", choices=list(EXECUTORS), default=["local"])
     parser.add_argument("--out", help="also append each run's JSON line to this file")
     parser.add_argument("--one", nargs=2, metavar=("N", "EXECUTOR"), help="a single run, JSON on stdout")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
 
     if args.one:
-        print(json.dumps(run_one(int(args.one[0]), args.one[1], args.seed)))
+        print(json.dumps(run_one(args.one[0], args.one[1], args.seed)))
         return 0
     rows = []
     for n in args.sizes:
@@ -299,9 +277,10 @@ def main(argv=None) -> int:
             if args.out:
                 with open(args.out, "a") as fh:
                     fh.write(json.dumps(row) + "\n")
-            print(f"N={n:>5} {name:6} wall {row['wall_s']:7.1f}s align {row['align_s']:7.1f}s "
+            print(f"{n:>8} {name:6} wall {row['wall_s']:7.1f}s align {row['align_s']:7.1f}s "
                   f"pairs {row['aligned_pairs']:>7,}/{row['all_pairs']:,} P {row['precision']:.3f} "
-                  f"R {row['recall']:.3f} lineage {row['lineage_accuracy']:.3f}", flush=True)
+                  f"R {row['recall']:.3f} lineage {row['lineage_accuracy']:.3f} "
+                  f"({row['lineage_up_to_copies']:.3f} up to copies); mixes {row['mixes'][:2]}", flush=True)
     print()
     print(summarise(rows))
     return 0

@@ -294,14 +294,15 @@ def story_analysis_stages() -> list[Stage]:
 
     return [
         Stage("sequences", encode_usable, inputs=("table",), params=("normalize", "transliterate"), persist=False),
-        Stage("signatures", forest.table_signatures, inputs=("table",), params=("num_perm", "shingle_k")),
-        Stage("candidates", forest.find_candidates, inputs=("signatures",), params=("story_threshold",)),
-        Stage("pairs", forest.pairs_to_align, inputs=("signatures", "candidates"), params=("per_article",)),
+        Stage("fingerprints", forest.table_fingerprints, inputs=("table",), params=("num_perm", "shingle_k")),
+        Stage("candidates", forest.find_candidates, inputs=("fingerprints",), version=2),
+        Stage("stories", forest.group_stories, inputs=("fingerprints", "candidates"), params=("story_threshold",)),
+        Stage("pairs", forest.pairs_to_align, inputs=("stories",), params=("per_article",), version=2),
         Stage("chunks", forest.chunk_pairs, inputs=("pairs", "sequences"), params=("chunk_size",), persist=False),
         Stage("aligned", forest.align_chunk, inputs=("chunks",), params=("unit", "nw_mode"), map="chunks",
               version=2),
-        Stage("forest", forest.build_forest, inputs=("table", "candidates", "aligned"),
-              params=("correction", "method", "gaps"), version=2),
+        Stage("forest", forest.build_forest, inputs=("table", "stories", "aligned"),
+              params=("correction", "method", "gaps"), version=3),
     ]
 
 

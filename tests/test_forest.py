@@ -48,13 +48,14 @@ def small_corpus(seed: int = 3):
 
 
 def run_chain(rows, per_article=8):
-    sigs = F.table_signatures(rows)
-    candidates = F.find_candidates(sigs, story_threshold=0.3)
-    pairs = F.pairs_to_align(sigs, candidates, per_article=per_article)
+    prints = F.table_fingerprints(rows)
+    candidates = F.find_candidates(prints)
+    stories = F.group_stories(prints, candidates)
+    pairs = F.pairs_to_align(stories, per_article=per_article)
     sequences = {r["label"]: encode(r["text"]) for r in F.usable_articles(rows)}
     chunks = F.chunk_pairs(pairs, sequences, chunk_size=5)
     aligned = [F.align_chunk(chunk, unit="codon") for chunk in chunks]
-    return F.build_forest(rows, candidates, aligned, correction="jc", method="nj"), pairs
+    return F.build_forest(rows, stories, aligned, correction="jc", method="nj"), pairs
 
 
 def test_forest_puts_each_story_together():
@@ -122,14 +123,14 @@ def test_flatten_aligned_counts_gaps_as_asked():
     assert F.flatten_aligned(aligned) == {("x", "y"): pytest.approx(1 - 90 / (102 + 80 / 15))}
 
 
-def test_pairs_to_align_keeps_each_articles_closest():
-    sigs = {k: np.arange(8, dtype=np.uint64) for k in "abcd"}
-    sigs["b"] = sigs["b"].copy()
-    sigs["b"][:1] = 99  # b is 7/8 like the others; a, c and d are identical
-    candidates = [("a", "b"), ("a", "c"), ("a", "d"), ("b", "c"), ("b", "d"), ("c", "d")]
-    # closest (ties by label): a -> c, b -> a, c -> a, d -> a; (b, c), (b, d), (c, d) dropped
-    assert F.pairs_to_align(sigs, candidates, per_article=1) == [("a", "b"), ("a", "c"), ("a", "d")]
-    assert F.pairs_to_align(sigs, candidates, per_article=0) == candidates
+def test_pairs_to_align_keeps_each_articles_strongest_links_inside_its_story():
+    stories = {"stories": [["a", "b", "c", "d"], ["e", "f"]],
+               "links": [("a", "b", 0.6), ("a", "c", 0.9), ("a", "d", 0.9), ("b", "c", 0.5), ("b", "d", 0.4),
+                         ("c", "d", 0.9), ("d", "e", 0.99), ("e", "f", 0.3)]}
+    # strongest (ties by label): a -> c, b -> a, c -> a, d -> a, e -> f, f -> e; d-e crosses stories
+    assert F.pairs_to_align(stories, per_article=1) == [("a", "b"), ("a", "c"), ("a", "d"), ("e", "f")]
+    assert F.pairs_to_align(stories, per_article=0) == [("a", "b"), ("a", "c"), ("a", "d"), ("b", "c"),
+                                                         ("b", "d"), ("c", "d"), ("e", "f")]
 
 
 def test_write_forest(tmp_path):

@@ -124,6 +124,16 @@ def news(web):
     return NewsSite(web)
 
 
+def one_story_feed(news, web, tmp_path, seed: int, copies: int, prefix: str, extra: str = "") -> Path:
+    """A story (a root and ``copies`` copies, 10 minutes apart) on one feed; its config."""
+    paths = []
+    for i, text in enumerate(story_texts(seed, copies)):
+        news.add(f"/{prefix}{i}", seed, text, minute=10 * i)
+        paths.append(f"/{prefix}{i}")
+    news.rss("/feed.xml", paths)
+    return write_config(tmp_path, [{"name": "f", "kind": "feed", "location": web.url("/feed.xml")}], extra=extra)
+
+
 # ---------------------------------------------------------------- runs over feeds that grow
 
 def test_first_run_groups_second_adds_only_new_third_adds_nothing(news, web, tmp_path, capsys):
@@ -186,7 +196,7 @@ def test_first_run_groups_second_adds_only_new_third_adds_nothing(news, web, tmp
         assert (folder / "tree.nwk").read_text().strip().endswith(";")
         assert (folder / "report.html").is_file()
         assert (folder / "lineage.tsv").read_text().startswith("label\tsource\tidentity")
-    assert "Sources most copied" in index and "site-a0" in index
+    assert 'id="outlets"' in index and "site-a0" in index and 'id="alerts"' in index
 
 
 def test_duplicate_links_and_same_text_on_one_site_are_stored_once(news, web, tmp_path):
@@ -359,6 +369,9 @@ def test_killed_run_then_rerun_equals_one_uninterrupted_run(news, web, tmp_path)
     assert 3 <= stored < len(paths), "the kill should land mid-run; slow the pages down if this fails"
     assert rows(database, "SELECT status FROM runs") == [("running",)]  # it never finished
     assert main(["monitor", str(killed), "--once"]) == 0
+    # the next run marked it interrupted, with the articles it had stored, and completed it
+    assert rows(database, "SELECT id, status, new_articles, completed_by FROM runs ORDER BY id") == [
+        (1, "interrupted", stored, 2), (2, "ok", len(paths) - stored, None)]
 
     whole = config("whole")
     assert main(["monitor", str(whole), "--once"]) == 0
@@ -380,6 +393,11 @@ def _count(database, table):
 class _Hook(BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.server.posts += 1
+        if self.server.down:  # a webhook that is up but failing
+            self.send_response(503)
+            self.end_headers()
+            return
         self.server.received.append((self.headers["Content-Type"], json.loads(body)))
         self.send_response(204)
         self.end_headers()
@@ -392,7 +410,7 @@ class _Hook(BaseHTTPRequestHandler):
 def webhook():
     """A second local server that records POSTed JSON (tests/webserver.py answers GET only)."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Hook)
-    server.received = []
+    server.received, server.posts, server.down = [], 0, False
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield server
@@ -400,19 +418,176 @@ def webhook():
     server.server_close()
 
 
+def hook_url(webhook) -> str:
+    return f"http://127.0.0.1:{webhook.server_address[1]}/hook"
+
+
 def test_alerts_are_posted_to_the_webhook(news, web, webhook, tmp_path):
-    texts = story_texts(10, 1)
-    news.add("/w0", 10, texts[0], minute=0)
-    news.add("/w1", 10, texts[1], minute=30)
-    news.rss("/feed.xml", ["/w0", "/w1"])
-    hook = f"http://127.0.0.1:{webhook.server_address[1]}/hook"
-    cfg = write_config(tmp_path, [{"name": "f", "kind": "feed", "location": web.url("/feed.xml")}],
-                       extra=f'[alerts]\nwebhook = "{hook}"\n')
+    cfg = one_story_feed(news, web, tmp_path, 10, 1, "w", f'[alerts]\nwebhook = "{hook_url(webhook)}"\n')
     assert main(["monitor", str(cfg)]) == 0
     assert len(webhook.received) == 1
     content_type, alert = webhook.received[0]
     assert content_type == "application/json"
     assert alert["copy"]["url"] == web.url("/w1") and alert["source"]["url"] == web.url("/w0")
+    assert alert["share"] > 0.8 and alert["report"] == f"stories/{alert['story']}/report.html"
+
+
+def test_webhook_down_then_up_delivers_each_alert_exactly_once_on_the_later_run(news, web, webhook, tmp_path,
+                                                                                capsys):
+    cfg = one_story_feed(news, web, tmp_path, 13, 2, "d", f'[alerts]\nwebhook = "{hook_url(webhook)}"\nretry_after = 0\n')
+    database = tmp_path / "data" / "monitor.sqlite"
+    webhook.down = True
+    assert main(["monitor", str(cfg)]) == 0
+    err = capsys.readouterr().err
+    assert webhook.posts == 1 and not webhook.received  # the first failure stops the webhook for this run
+    assert rows(database, "SELECT COUNT(*), SUM(delivered) FROM alerts") == [(2, 0)]
+    assert "2 alert(s) not delivered yet" in err and err.count("ALERT:") == 2
+    lines = (tmp_path / "site" / "alerts.jsonl").read_text().splitlines()
+    assert len(lines) == 2  # the file channel took them at once ...
+    index = (tmp_path / "site" / "index.html").read_text()
+    assert index.count("not yet") == 2 and "answered HTTP 503" in index  # ... and the page says what waits
+
+    webhook.down = False
+    assert main(["monitor", str(cfg)]) == 0
+    err = capsys.readouterr().err
+    assert sorted(a["copy"]["url"] for _, a in webhook.received) == [web.url("/d1"), web.url("/d2")]
+    assert rows(database, "SELECT COUNT(*), SUM(delivered) FROM alerts") == [(2, 2)]
+    assert "ALERT:" not in err and len((tmp_path / "site" / "alerts.jsonl").read_text().splitlines()) == 2
+    assert main(["monitor", str(cfg)]) == 0
+    assert len(webhook.received) == 2 and webhook.posts == 3  # nothing sent twice
+    assert sorted(rows(database, "SELECT channel, COUNT(*) FROM deliveries WHERE delivered IS NOT NULL "
+                                 "GROUP BY channel")) == [("file", 2), ("stderr", 2), ("webhook", 2)]
+
+
+def test_a_failed_webhook_waits_before_it_is_tried_again(news, web, webhook, tmp_path):
+    cfg = one_story_feed(news, web, tmp_path, 14, 1, "b", f'[alerts]\nwebhook = "{hook_url(webhook)}"\nretry_after = 3600\n')
+    webhook.down = True
+    assert main(["monitor", str(cfg)]) == 0
+    webhook.down = False
+    assert main(["monitor", str(cfg)]) == 0
+    assert webhook.posts == 1 and not webhook.received  # backing off: not before an hour has passed
+    database = tmp_path / "data" / "monitor.sqlite"
+    (next_try,) = rows(database, "SELECT next_try FROM deliveries WHERE channel = 'webhook'")[0]
+    waited = datetime.fromisoformat(next_try) - datetime.now(timezone.utc)
+    assert timedelta(minutes=55) < waited <= timedelta(hours=1)
+
+
+def test_the_webhook_address_goes_through_the_address_checks(tmp_path):
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    texts = story_texts(15, 1)
+    for i, text in enumerate(texts):
+        (folder / f"p{i}.html").write_text(page_html(f"Story {i}", f"site{i}", T0 + timedelta(minutes=i), text))
+    (tmp_path / "urls.txt").write_text("pages/p0.html\npages/p1.html\n")
+    cfg = write_config(tmp_path, [{"name": "l", "kind": "urls", "location": "urls.txt"}], allow_private=False,
+                       extra='[alerts]\nwebhook = "http://127.0.0.1:9/hook"\n')
+    assert main(["monitor", str(cfg)]) == 0
+    database = tmp_path / "data" / "monitor.sqlite"
+    (error,) = rows(database, "SELECT error FROM deliveries WHERE channel = 'webhook'")[0]
+    assert error.startswith("blocked-address: 127.0.0.1 resolves to 127.0.0.1")
+    assert rows(database, "SELECT delivered FROM alerts") == [(0,)]
+
+
+# ---------------------------------------------------------------- stories across runs
+
+def test_a_story_pair_sharing_one_stray_paragraph_stays_two_stories(news, web, tmp_path):
+    from phylo.sim.story import simulate_story
+
+    a = [x["text"] for x in simulate_story(6, seed=31)["articles"]]
+    b = [x["text"] for x in simulate_story(6, seed=32)["articles"]]
+    b[4] += "\n\n" + a[0].split("\n\n")[1]  # one article of story b quotes a paragraph of story a
+    for i, text in enumerate(a):
+        news.add(f"/a{i}", 1, text.replace("\n\n", " "), minute=i)
+    for i, text in enumerate(b):
+        news.add(f"/b{i}", 2, text.replace("\n\n", " "), minute=30 + i)
+    news.rss("/feed.xml", [f"/a{i}" for i in range(6)] + [f"/b{i}" for i in range(6)])
+    cfg = write_config(tmp_path, [{"name": "f", "kind": "feed", "location": web.url("/feed.xml")}])
+    assert main(["monitor", str(cfg)]) == 0
+    database = tmp_path / "data" / "monitor.sqlite"
+    urls = {p: web.url(p) for p in news.articles}
+    assert partition(database) == {frozenset(urls[f"/a{i}"] for i in range(6)),
+                                   frozenset(urls[f"/b{i}"] for i in range(6))}
+    stray = rows(database, "SELECT COUNT(*) FROM links l JOIN articles x ON x.id = l.a JOIN articles y ON y.id = l.b "
+                           "WHERE substr(x.url, -3, 2) != substr(y.url, -3, 2)")[0][0]
+    assert stray >= 1  # the two stories are linked: connected components would have made them one
+
+
+def test_two_halves_of_a_story_on_different_runs_join_and_alerts_follow(news, web, tmp_path):
+    rng = random.Random(40)
+    root = [rng.choice(VOCAB) for _ in range(280)]
+    first, second = root[:140], root[140:]
+
+    def edit(words, seed):
+        r = random.Random(seed)
+        return " ".join(r.choice(VOCAB) if r.random() < 0.03 else w for w in words)
+
+    news.add("/h1a", 1, " ".join(first), minute=0)
+    news.add("/h1b", 1, edit(first, 1), minute=10)
+    news.add("/h2a", 1, " ".join(second), minute=20)
+    news.add("/h2b", 1, edit(second, 2), minute=30)
+    news.rss("/feed.xml", ["/h1a", "/h1b", "/h2a", "/h2b"])
+    cfg = write_config(tmp_path, [{"name": "f", "kind": "feed", "location": web.url("/feed.xml")}])
+    assert main(["monitor", str(cfg)]) == 0
+    database = tmp_path / "data" / "monitor.sqlite"
+    assert len(partition(database)) == 2  # two halves that share nothing: two stories
+    alerts = dict(rows(database, "SELECT a.url, l.story_id FROM alerts l JOIN articles a ON a.id = l.article_id"))
+    assert set(alerts) == {web.url("/h1b"), web.url("/h2b")} and len(set(alerts.values())) == 2
+
+    news.add("/full1", 1, edit(root, 3), minute=60)  # whole versions arrive: the halves are one story
+    news.add("/full2", 1, edit(root, 4), minute=70)
+    news.rss("/feed.xml", ["/h1a", "/h1b", "/h2a", "/h2b", "/full1", "/full2"])
+    assert main(["monitor", str(cfg)]) == 0
+    assert len(partition(database)) == 1 and len(next(iter(partition(database)))) == 6
+    kept, gone = sorted(set(alerts.values()))
+    assert rows(database, "SELECT kind, story_id, other_id, articles FROM story_events") == [("merge", kept, gone, 2)]
+    assert rows(database, "SELECT merged_into FROM stories WHERE id = ?", gone) == [(kept,)]
+    assert {s for (s,) in rows(database, "SELECT story_id FROM alerts")} == {kept}  # the alert was redirected
+    page = (tmp_path / "site" / "stories" / str(gone) / "report.html").read_text()
+    assert f'url=../{kept}/report.html' in page  # and so is the link an alert gave out
+    assert (tmp_path / "site" / "stories" / str(kept) / "tree.nwk").is_file()
+    index = (tmp_path / "site" / "index.html").read_text()
+    assert f"story {gone} (2 article(s)) merged into" in index
+
+
+# ---------------------------------------------------------------- what failed, and why
+
+def test_the_run_line_and_the_dashboard_give_each_items_reason(news, web, tmp_path, capsys):
+    texts = story_texts(16, 1)
+    news.add("/r0", 16, texts[0], minute=0)
+    news.add("/r1", 16, texts[1], minute=5)
+    web.page("/gone", "no such page", status=404)
+    news.articles["/gone"] = {"title": "gone", "published": T0, "story": 0}
+    news.rss("/feed.xml", ["/r0", "/r1", "/gone"], links={"/r1": web.url("/r1") + "?utm_source=x"})
+    news.rss("/again.xml", ["/r0"], links={"/r0": web.url("/r0") + "?page=amp"})  # same text, another URL
+    cfg = write_config(tmp_path, [{"name": "f", "kind": "feed", "location": web.url("/feed.xml")},
+                                  {"name": "g", "kind": "feed", "location": web.url("/again.xml")}])
+    assert main(["monitor", str(cfg)]) == 0
+    err = capsys.readouterr().err
+    assert "items: 2 ok, 1 duplicate, 1 http-404" in err
+    index = (tmp_path / "site" / "index.html").read_text()
+    assert "http-404" in index and web.url("/gone") in index and "the same text as" in index
+
+
+def test_exit_status_is_1_when_every_source_failed(web, tmp_path, capsys):
+    web.page("/broken.xml", "oops", status=500)
+    cfg = write_config(tmp_path, [{"name": "broken", "kind": "feed", "location": web.url("/broken.xml")}])
+    assert main(["monitor", str(cfg)]) == 1
+    err = capsys.readouterr().err
+    assert "run 1 failed" in err and "every source failed" in err and "broken (http-500" in err
+    database = tmp_path / "data" / "monitor.sqlite"
+    assert rows(database, "SELECT status FROM runs") == [("failed",)]
+
+
+def test_outputs_follow_the_umask(news, web, tmp_path):
+    cfg = one_story_feed(news, web, tmp_path, 17, 1, "u")
+    old = os.umask(0o022)
+    try:
+        assert main(["monitor", str(cfg)]) == 0
+    finally:
+        os.umask(old)
+    site = tmp_path / "site"
+    for path in [site / "index.html", *site.glob("stories/*/*")]:
+        assert path.stat().st_mode & 0o777 == 0o644, path  # a web server can read them
 
 
 # ---------------------------------------------------------------- the long-running mode
@@ -482,11 +657,50 @@ def test_config_errors_are_usage_errors(tmp_path, capsys):
     assert "unknown setting 'thresholds.groop'" in capsys.readouterr().err
     cfg.write_text('[[sources]]\nkind = "rss"\nlocation = "x.xml"\n')
     assert main(["monitor", str(cfg)]) == 2
-    assert "kind must be one of feed, sitemap, urls" in capsys.readouterr().err
-    cfg.write_text('[[sources]]\nkind = "feed"\nlocation = "x.xml"\n[run]\ngaps = "blocks"\n')
-    assert main(["monitor", str(cfg)]) == 2
-    assert "run.gaps must be affine, runs or columns" in capsys.readouterr().err
+    assert "source 1: kind must be one of feed, sitemap, urls, not \"rss\"" in capsys.readouterr().err
     assert main(["monitor", str(tmp_path / "missing.toml")]) == 2
+
+
+MISTAKES = [  # (config lines, --set overrides, what the one line must say)
+    ('[fetch]\nallow_private = "false"', [], 'fetch.allow_private must be true or false, not "false" (a string)'),
+    ('[thresholds]\ngroup = "high"', [], 'thresholds.group must be a number, not "high"'),
+    ('[run]\nworkers = "four"', [], 'run.workers must be a whole number, not "four"'),
+    ('database = 5', [], "database must be a string (the SQLite file), not 5"),
+    ('', ["thresholds.group=abc"], 'override thresholds.group=abc: thresholds.group must be a number, not "abc"'),
+    ('[run]\nunit = "word"', [], 'run.unit must be one of codon, nt, not "word"'),
+    ('[run]\ngaps = "blocks"', [], 'run.gaps must be one of affine, runs, columns, not "blocks"'),
+    ('[thresholds]\nalert = 1.5', [], "thresholds.alert must be at most 1, not 1.5"),
+    ('', ["fetch.robots=maybe"], 'fetch.robots must be true or false, not "maybe"'),
+    ('', ["fetch.max_bytes=-1"], "fetch.max_bytes must be at least 1, not -1"),
+    ('', ["fetch.retries=abc"], 'fetch.retries must be a whole number, not "abc"'),
+    ('[alerts]\nwebhook = "ftp://example.org/x"', [], "alerts.webhook must be an http(s) URL"),
+    ('[fetch]\nrobots = [true]', [], "fetch.robots must be true or false, not a list"),
+    ('fetch = 3', [], "fetch is a table of settings"),
+]
+
+
+@pytest.mark.parametrize("lines, overrides, message", MISTAKES)
+def test_each_config_mistake_is_one_line_and_exit_2_before_anything_is_fetched(web, tmp_path, capsys, lines,
+                                                                               overrides, message):
+    web.page("/feed.xml", "<rss version='2.0'><channel></channel></rss>", content_type="application/rss+xml")
+    cfg = tmp_path / "m.toml"
+    source = f'[[sources]]\nname = "wire"\nkind = "feed"\nlocation = "{web.url("/feed.xml")}"\n'
+    # keys of the top level come before any table
+    top, tables = (lines, "") if lines.startswith(("database", "fetch =")) else ("", lines)
+    cfg.write_text(f"{top}\n{source}\n{tables}\n")
+    assert main(["monitor", str(cfg), *[a for o in overrides for a in ("--set", o)]]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("ERROR: ") and message in err, err
+    assert "Traceback" not in err
+    assert web.hits("/feed.xml") == 0 and not (tmp_path / "monitor.sqlite").exists()
+
+
+def test_a_source_location_that_is_a_list_is_refused(tmp_path, capsys):
+    cfg = tmp_path / "m.toml"
+    cfg.write_text('[[sources]]\nname = "wire"\nkind = "feed"\nlocation = ["a.xml", "b.xml"]\n')
+    assert main(["monitor", str(cfg)]) == 2
+    err = capsys.readouterr().err
+    assert "source 1 (wire): location must be a string (a URL or a file), not a list" in err and err.count("\n") == 1
 
 
 def test_every_fetch_setting_can_be_set_on_the_monitor(tmp_path):
@@ -541,4 +755,74 @@ def test_cached_alignments_are_dropped_when_the_aligner_settings_change(tmp_path
     db.set_meta(conn, "align_settings", json.dumps({"unit": "codon", "normalize": True}))
     check_align_settings(conn, "codon")
     assert conn.execute("SELECT COUNT(*) FROM pairs").fetchone()[0] == 0
+    conn.close()
+
+
+# ---------------------------------------------------------------- the dashboard, in a real browser
+
+def test_dashboard_in_chromium_sorts_filters_and_lists_alerts_newest_first(news, web, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    from browser import chromium, console_errors, full_screenshot
+
+    paths = []
+    for story, size in ((50, 2), (51, 4), (52, 3)):
+        for i, text in enumerate(story_texts(story, size - 1)):
+            path = f"/s{story}-{i}"
+            news.add(path, story, text, minute=60 * (story - 50) + 10 * i, site=f"outlet{i}")
+            paths.append(path)
+    news.rss("/feed.xml", paths)
+    cfg = write_config(tmp_path, [{"name": "f", "kind": "feed", "location": web.url("/feed.xml")}])
+    assert main(["monitor", str(cfg)]) == 0
+    index = tmp_path / "site" / "index.html"
+    with chromium() as driver:
+        driver.get(index.as_uri())
+        assert console_errors(driver) == []
+        stamps = [td.text for td in driver.find_elements(By.CSS_SELECTOR, "#alert-table tbody td.published")]
+        assert len(stamps) == 6 and stamps == sorted(stamps, reverse=True)  # 1 + 3 + 2 copies, newest first
+        assert stamps[0] == "2024-03-12 08:20 UTC"  # readable times
+        copies = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "#alert-table tbody tr td:nth-child(2) a")]
+        assert copies[0] == "Story 52 at outlet2"  # the copy, with its title
+
+        def sizes():
+            return [int(r.get_attribute("data-size")) for r in driver.find_elements(By.CSS_SELECTOR, "#story-table tbody tr")
+                    if r.is_displayed()]
+
+        driver.find_element(By.CSS_SELECTOR, "#story-table button[data-key=size]").click()
+        assert sizes() == [4, 3, 2]
+        driver.find_element(By.CSS_SELECTOR, "#story-table button[data-key=size]").click()
+        assert sizes() == [2, 3, 4]
+        driver.find_element(By.ID, "filter").send_keys("story 51")
+        assert sizes() == [4]  # the filter keeps the rows that mention it
+        outlets = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "#outlets tbody tr") if r.is_displayed()]
+        assert outlets == []  # ... in every table
+        full_screenshot(driver, tmp_path / "dashboard.png")
+
+
+def test_a_schema_1_database_is_migrated_and_regrouped_keeping_its_story_ids(tmp_path):
+    from phylo.monitor.stories import group_new
+    from phylo.trees.grouping import signature
+
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as raw:  # a database as the first schema wrote it
+        for statement in db._statements(db.MIGRATIONS[0]):
+            raw.execute(statement)
+        raw.execute("PRAGMA user_version = 1")
+        raw.execute("INSERT INTO runs (id, started, status) VALUES (1, '2024-03-12T06:00:00', 'ok')")
+        raw.execute("INSERT INTO stories (id, created_run, updated_run) VALUES (7, 1, 1)")
+        texts = story_texts(60, 2) + story_texts(61, 0)
+        for n, text in enumerate(texts, 1):
+            raw.execute("INSERT INTO articles (id, url, content_hash, origin, text, signature, first_seen, run_id, "
+                        "grouped, site) VALUES (?, ?, ?, 'x', ?, ?, '2024-03-12', 1, 1, ?)",
+                        (n, f"https://x.example/{n}", str(n), text, signature(text).tobytes(), f"site{n}"))
+        for n in (1, 2, 3, 4):  # the old rule had put the unrelated fourth article in too
+            raw.execute("INSERT INTO story_members (article_id, story_id, run_id, checked) VALUES (?, 7, 1, 1)", (n,))
+    conn = db.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION
+    assert conn.execute("SELECT COUNT(*) FROM articles WHERE grouped = 0").fetchone()[0] == 4
+    assert group_new(conn, 2, 0.1) == {7}
+    assert [tuple(r) for r in conn.execute("SELECT article_id FROM story_members ORDER BY 1")] == [(1,), (2,), (3,)]
+    assert [tuple(r) for r in conn.execute("SELECT kind, story_id, other_id, articles FROM story_events")] == [
+        ("split", 7, None, 1)]
+    assert conn.execute("SELECT COUNT(*) FROM articles WHERE shingles IS NULL").fetchone()[0] == 0
     conn.close()

@@ -43,4 +43,4 @@ def run(args) -> int:
     summary = run_once(config)
     print(describe(summary), file=sys.stderr)
     print(f"dashboard: {config['output']}/index.html", file=sys.stderr)
-    return 0
+    return 0 if summary["status"] == "ok" else 1  # every source failed, or the run was stopped

@@ -5,6 +5,11 @@ file in the same folder, which then replaces the target in one ``os.replace``, s
 target holds the old content or the new, never a mix. :func:`atomic_write` is the
 common case (text or bytes in memory); ``atomic_path`` itself serves libraries that
 write by file name (matplotlib's ``savefig``, ``torch.save``).
+
+Permissions follow the umask, as with ``open()``: ``mkstemp`` makes its file readable
+by its owner only (0600), which would keep a web server from serving a dashboard or
+report written this way, so the file gets ``0666 & ~umask`` before it replaces the
+target.
 """
 
 from __future__ import annotations
@@ -14,8 +19,19 @@ import io
 import json
 import os
 import tempfile
+import threading
 from contextlib import contextmanager
 from pathlib import Path
+
+_umask_lock = threading.Lock()
+
+
+def _file_mode() -> int:
+    """``0o666`` less the process umask (read by setting it and putting it back at once)."""
+    with _umask_lock:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return 0o666 & ~mask
 
 
 @contextmanager
@@ -28,6 +44,7 @@ def atomic_path(path: str | Path, durable: bool = False):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
+    os.fchmod(fd, _file_mode())
     os.close(fd)
     try:
         yield Path(tmp)

@@ -15,9 +15,11 @@ A config file looks like ``fixtures/monitor/example.toml``::
     name = "bridge"
     keywords = ["bridge", "causeway"]  # an article is kept if its title or text has one
 
-Fixed tables (``thresholds``, ``fetch``, ``extract``, ``alerts``, ``run``) are merged by
-``phylo.engine.config.load_config``, which rejects unknown keys; the two lists of tables
-(``sources``, ``topics``) are checked here, since their entries have no defaults.
+Every key has a rule in ``SCHEMA`` (``phylo.engine.config``: types and ranges; the
+fetch and extract rules are ``phylo.web.settings.SCHEMA``); ``load`` checks the file and
+each ``--set`` against it, so a mistake stops the monitor with one line before anything
+is fetched. What a rule cannot say (source names unique, topics that exist, relative
+paths) is checked here.
 """
 
 from __future__ import annotations
@@ -25,10 +27,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from phylo.engine.config import load_config
+from phylo.engine.config import Boolean, Choice, Integer, Number, Tables, Text, Texts, Url, load_config
 from phylo.errors import InputError
 from phylo.trees.grouping import STORY_THRESHOLD
-from phylo.web.settings import EXTRACT_DEFAULTS, FETCH_DEFAULTS
+from phylo.web.settings import EXTRACT_SCHEMA, FETCH_SCHEMA, shipped
 
 SOURCE_KINDS = ("feed", "sitemap", "urls")
 
@@ -38,18 +40,20 @@ DEFAULTS = {
     "sources": [],
     "topics": [],
     "thresholds": {
-        "group": STORY_THRESHOLD,  # estimated Jaccard of word 3-shingles for two articles to share a story
+        "group": STORY_THRESHOLD,  # mean shared-text overlap between two groups of articles for one story
         "alert": 0.8,  # identity (0-1) to the inferred source above which a new copy is alerted
     },
     # The fetch and extract settings of phylo/web/settings.toml, every key of them, except
     # that unattended runs follow links found in feeds: private/loopback addresses and
     # local files are refused unless the user says otherwise.
-    "fetch": {**FETCH_DEFAULTS, "allow_private": False},
-    "extract": dict(EXTRACT_DEFAULTS),
+    "fetch": {**shipped()["fetch"], "allow_private": False},
+    "extract": shipped()["extract"],
     "alerts": {
         "file": "alerts.jsonl",  # in the output folder
         "webhook": "",  # a URL to POST each alert to as JSON; empty = none
         "stderr": True,
+        "retry_after": 300.0,  # seconds before a failed delivery is tried again; doubles each time
+        "retry_max": 21600.0,  # the longest wait between two tries (6 h)
     },
     "run": {
         "batch": 20,  # articles fetched, then committed together
@@ -62,21 +66,37 @@ DEFAULTS = {
     },
 }
 
-SOURCE_KEYS = {"name", "kind", "location", "topics"}
-TOPIC_KEYS = {"name", "keywords"}
+SOURCE_SCHEMA = {"name": Text(required=True), "kind": Choice(*SOURCE_KINDS),
+                 "location": Text(required=True, hint=" (a URL or a file)"), "topics": Texts()}
+TOPIC_SCHEMA = {"name": Text(required=True), "keywords": Texts(required=True)}
+
+#: The rule of every setting (see phylo.engine.config).
+SCHEMA = {
+    "database": Text(required=True, hint=" (the SQLite file)"),
+    "output": Text(required=True, hint=" (the output folder)"),
+    "sources": Tables(SOURCE_SCHEMA, required=("kind", "location"), label="source"),
+    "topics": Tables(TOPIC_SCHEMA, required=("name", "keywords"), label="topic"),
+    "thresholds": {"group": Number(above=0, maximum=1), "alert": Number(above=0, maximum=1)},
+    "fetch": FETCH_SCHEMA,
+    "extract": EXTRACT_SCHEMA,
+    "alerts": {"file": Text(required=True), "webhook": Url(optional=True), "stderr": Boolean(),
+               "retry_after": Number(minimum=0), "retry_max": Number(minimum=0)},
+    "run": {"batch": Integer(minimum=1), "workers": Integer(minimum=1), "max_tries": Integer(minimum=1),
+            "draw": Boolean(), "unit": Choice("codon", "nt"), "correction": Choice("jc", "none"),
+            "gaps": Choice("affine", "runs", "columns")},
+}
 
 
 def load(path: str | Path, overrides: list[str] = ()) -> dict:
     """The checked config of ``path``, with paths made absolute (relative to the file)."""
-    config = load_config(DEFAULTS, str(path), overrides)
+    config = load_config(DEFAULTS, str(path), overrides, SCHEMA)
     base = Path(path).resolve().parent
     config["database"] = str(_resolve(base, config["database"]))
     config["output"] = str(_resolve(base, config["output"]))
     if config["fetch"]["cache_dir"]:
         config["fetch"]["cache_dir"] = str(_resolve(base, config["fetch"]["cache_dir"]))
-    config["topics"] = check_topics(config["topics"], path)
+    config["topics"] = check_topics(config["topics"])
     config["sources"] = check_sources(config["sources"], config["topics"], base, path)
-    check_values(config, path)
     return config
 
 
@@ -85,23 +105,11 @@ def _resolve(base: Path, value: str) -> Path:
     return p if p.is_absolute() else base / p
 
 
-def check_topics(topics, origin) -> list[dict]:
-    out = []
-    for i, topic in enumerate(topics, 1):
-        where = f"{origin}: topic {i}"
-        if not isinstance(topic, dict):
-            raise InputError(f"{where}: write topics as [[topics]] tables")
-        unknown = set(topic) - TOPIC_KEYS
-        if unknown:
-            raise InputError(f"{where}: unknown key(s) {sorted(unknown)} (known: {sorted(TOPIC_KEYS)})")
-        keywords = topic.get("keywords")
-        if not topic.get("name") or not isinstance(keywords, list) or not keywords:
-            raise InputError(f"{where}: a topic needs a name and a non-empty list of keywords")
-        out.append({"name": str(topic["name"]), "keywords": [str(k).lower() for k in keywords]})
-    return out
+def check_topics(topics: list[dict]) -> list[dict]:
+    return [{"name": t["name"], "keywords": [k.lower() for k in t["keywords"]]} for t in topics]
 
 
-def check_sources(sources, topics: list[dict], base: Path, origin) -> list[dict]:
+def check_sources(sources: list[dict], topics: list[dict], base: Path, origin) -> list[dict]:
     if not sources:
         raise InputError(f"{origin}: no sources; add at least one [[sources]] table with kind and location")
     names = set()
@@ -109,41 +117,19 @@ def check_sources(sources, topics: list[dict], base: Path, origin) -> list[dict]
     out = []
     for i, source in enumerate(sources, 1):
         where = f"{origin}: source {i}"
-        if not isinstance(source, dict):
-            raise InputError(f"{where}: write sources as [[sources]] tables")
-        unknown = set(source) - SOURCE_KEYS
-        if unknown:
-            raise InputError(f"{where}: unknown key(s) {sorted(unknown)} (known: {sorted(SOURCE_KEYS)})")
-        kind, location = source.get("kind"), source.get("location")
-        if kind not in SOURCE_KINDS:
-            raise InputError(f"{where}: kind must be one of {', '.join(SOURCE_KINDS)}, not {kind!r}")
-        if not location:
-            raise InputError(f"{where}: location (a URL or a file) is missing")
+        location = source["location"]
         if not re.match(r"https?://", location, re.I):
             location = str(_resolve(base, location))  # a local file, relative to the config
-        name = str(source.get("name") or location)
+        name = source.get("name") or location
         if name in names:
             raise InputError(f"{where}: two sources are named {name!r}; names must be unique")
         names.add(name)
-        wanted = list(source.get("topics") or [])
-        missing = set(wanted) - known_topics
+        missing = set(source.get("topics") or []) - known_topics
         if missing:
             raise InputError(f"{where}: unknown topic(s) {sorted(missing)}; define them as [[topics]]")
-        out.append({"name": name, "kind": kind, "location": location, "topics": wanted})
+        out.append({"name": name, "kind": source["kind"], "location": location,
+                    "topics": list(source.get("topics") or [])})
     return out
-
-
-def check_values(config: dict, origin) -> None:
-    t = config["thresholds"]
-    for key in ("group", "alert"):
-        if not 0 < float(t[key]) <= 1:
-            raise InputError(f"{origin}: thresholds.{key} must be in (0, 1], not {t[key]}")
-    if int(config["run"]["batch"]) < 1 or int(config["run"]["workers"]) < 1:
-        raise InputError(f"{origin}: run.batch and run.workers must be at least 1")
-    if config["run"]["correction"] not in ("jc", "none"):
-        raise InputError(f"{origin}: run.correction must be jc or none")
-    if config["run"]["gaps"] not in ("affine", "runs", "columns"):
-        raise InputError(f"{origin}: run.gaps must be affine, runs or columns")
 
 
 def fetch_settings(config: dict, *, for_feed_links: bool) -> dict:

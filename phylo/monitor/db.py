@@ -1,14 +1,17 @@
 """The monitor's SQLite database: schema, migrations and transactions.
 
 One file holds everything a run needs to resume: the sources, every URL a source
-listed (``items``) and what became of it, the articles, the runs, the stories and
-their members, the cached pair alignments, the lineage edges and the alerts.
+listed (``items``) and what became of it, the articles, the runs, the links between
+articles that share text, the stories, their members and how they changed, the cached
+pair alignments, the lineage edges, the alerts and their delivery on each channel.
 
 Consistency under a kill: the connection is in autocommit mode and every write goes
 through ``transaction(conn)`` (``BEGIN IMMEDIATE`` ... ``COMMIT``), so a kill at any
 point rolls back at most the step in flight. Each step leaves a marker that the next
 run looks for (items ``pending``, articles ``grouped = 0``, members ``checked = 0``,
-stories ``dirty = 1``, alerts ``delivered = 0``), so it finishes exactly what was left.
+stories ``recompute = 1`` or ``dirty = 1``, alerts ``delivered = 0``), so it finishes
+exactly what was left; a run row still ``running`` when the next run starts was killed,
+and is marked ``interrupted``.
 
 Schema versions: ``PRAGMA user_version`` says how many of ``MIGRATIONS`` have been
 applied; opening a database applies the missing ones in order, each in a transaction.
@@ -120,6 +123,44 @@ MIGRATIONS = [
         delivered INTEGER NOT NULL DEFAULT 0
     );
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+    # 2: grouping that keeps stories apart (exact links, clusters, merges and splits
+    # recorded), alerts delivered channel by channel, runs that say what failed
+    """
+    ALTER TABLE articles ADD COLUMN shingles BLOB;  -- word 3-gram hashes (phylo.trees.grouping.shingle_array), uint32
+    CREATE TABLE links (                 -- article pairs that share text (exact overlap >= grouping.LINK_MIN)
+        a INTEGER NOT NULL REFERENCES articles(id),
+        b INTEGER NOT NULL REFERENCES articles(id),
+        weight REAL NOT NULL,            -- overlap when the later article arrived
+        run_id INTEGER NOT NULL,
+        PRIMARY KEY (a, b), CHECK (a < b)
+    );
+    CREATE INDEX links_b ON links(b);
+    ALTER TABLE stories ADD COLUMN recompute INTEGER NOT NULL DEFAULT 0;  -- members changed: redo its lineage
+    CREATE TABLE story_events (          -- how stories changed: merge, split, dissolved
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL,
+        kind TEXT NOT NULL,              -- merge: other_id joined story_id; split: articles left story_id for
+                                         -- other_id; dissolved: story_id's articles no longer share enough text
+        story_id INTEGER NOT NULL,
+        other_id INTEGER,
+        articles INTEGER NOT NULL,       -- how many articles moved
+        created TEXT NOT NULL
+    );
+    CREATE TABLE deliveries (            -- each alert on each channel: delivered, or why not yet
+        article_id INTEGER NOT NULL REFERENCES alerts(article_id),
+        channel TEXT NOT NULL,           -- file, stderr, webhook
+        delivered TEXT,                  -- when the channel accepted it (NULL: not yet)
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_try TEXT,                   -- not before this time (backoff after a failure)
+        error TEXT,                      -- the last failure
+        PRIMARY KEY (article_id, channel)
+    );
+    ALTER TABLE runs ADD COLUMN items TEXT;          -- JSON: items this run tried, counted by outcome
+    ALTER TABLE runs ADD COLUMN completed_by INTEGER; -- an interrupted run: the run that finished its work
+    ALTER TABLE items ADD COLUMN run_id INTEGER;     -- the run that last tried the item
+    -- stories are regrouped with the new rule on the next run (ids kept where stories stay)
+    UPDATE articles SET grouped = 0;
     """,
 ]
 

@@ -47,10 +47,11 @@ def run_once(config: dict, should_stop=lambda: False) -> dict:
 def _run(conn, config: dict, should_stop) -> dict:
     started = time.perf_counter()
     with transaction(conn):
+        interrupted = mark_interrupted(conn)
         run_id = conn.execute("INSERT INTO runs (started, status, pid) VALUES (?, 'running', ?)",
                               (now(), os.getpid())).lastrowid
     summary = {"run": run_id, "new_articles": 0, "new_pairs": 0, "alerts": 0, "stories_updated": 0,
-               "sources": {}, "status": "failed"}
+               "sources": {}, "items": {}, "interrupted": interrupted, "status": "failed", "note": ""}
     timings = summary["timings"] = {}
     clock = time.perf_counter()
 
@@ -59,10 +60,12 @@ def _run(conn, config: dict, should_stop) -> dict:
         timings[step] = round(time.perf_counter() - clock, 2)
         clock = time.perf_counter()
 
+    every_step = False
     try:
         summary["sources"] = discover(conn, config, run_id)
         lap("sources")
         summary["new_articles"] = ingest(conn, config, run_id, should_stop)
+        summary["items"] = item_outcomes(conn, run_id)
         lap("fetch")
         if not should_stop():
             stories.group_new(conn, run_id, config["thresholds"]["group"])
@@ -81,18 +84,44 @@ def _run(conn, config: dict, should_stop) -> dict:
         out.mkdir(parents=True, exist_ok=True)
         if not should_stop():
             summary["stories_updated"] = outputs.write_dirty_stories(conn, out, config)
-            outputs.deliver_alerts(conn, out, config)
+            summary["delivery"] = outputs.deliver_alerts(conn, out, config)
         lap("outputs")
-        summary["status"] = "stopped" if should_stop() else "ok"
+        failed = [name for name, s in summary["sources"].items() if s.get("error")]
+        if summary["sources"] and len(failed) == len(summary["sources"]):
+            summary["status"], summary["note"] = "failed", "every source failed"
+        else:
+            summary["status"] = "stopped" if should_stop() else "ok"
+        every_step = not should_stop()
     finally:
         with transaction(conn):
             conn.execute("UPDATE runs SET finished = ?, status = ?, new_articles = ?, new_pairs = ?, alerts = ?, "
-                         "sources = ? WHERE id = ?",
+                         "sources = ?, items = ? WHERE id = ?",
                          (now(), summary["status"], summary["new_articles"], summary["new_pairs"],
-                          summary["alerts"], json.dumps(summary["sources"]), run_id))
-        outputs.write_dashboard(conn, Path(config["output"]))
+                          summary["alerts"], json.dumps(summary["sources"]), json.dumps(summary["items"]), run_id))
+            if every_step:  # the killed runs' work is done now
+                conn.executemany("UPDATE runs SET completed_by = ? WHERE id = ?",
+                                 [(run_id, r) for r in interrupted])
+        outputs.write_dashboard(conn, Path(config["output"]), config)
     summary["seconds"] = round(time.perf_counter() - started, 2)
     return summary
+
+
+def mark_interrupted(conn) -> list[int]:
+    """Runs still ``running`` are runs that were killed (this run holds the lock): mark them
+    ``interrupted``, with the articles and item outcomes they stored; returns their ids."""
+    killed = [r[0] for r in conn.execute("SELECT id FROM runs WHERE status = 'running' ORDER BY id")]
+    for run_id in killed:
+        stored = conn.execute("SELECT COUNT(*) FROM articles WHERE run_id = ?", (run_id,)).fetchone()[0]
+        conn.execute("UPDATE runs SET status = 'interrupted', new_articles = ?, items = ? WHERE id = ?",
+                     (stored, json.dumps(item_outcomes(conn, run_id)), run_id))
+    return killed
+
+
+def item_outcomes(conn, run_id: int) -> dict[str, int]:
+    """What became of the items a run tried: ``{"ok": 12, "duplicate": 2, "http-404": 1, ...}``."""
+    return {r[0]: r[1] for r in conn.execute(
+        "SELECT status, COUNT(*) FROM items WHERE run_id = ? GROUP BY status ORDER BY COUNT(*) DESC, status",
+        (run_id,))}
 
 
 # ---------------------------------------------------------------- listing sources
@@ -119,9 +148,9 @@ def discover(conn, config: dict, run_id: int) -> dict:
                 status, tries = (item["error"], config["run"]["max_tries"]) if item.get("error") else ("pending", 0)
                 new += conn.execute(
                     "INSERT OR IGNORE INTO items (url, source_id, kind, target, first_run, status, message, tries, "
-                    "title, published) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "title, published, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (item["url"], source_id, item["kind"], item["target"], run_id, status, item.get("message"),
-                     tries, item["title"], item["published"])).rowcount
+                     tries, item["title"], item["published"], run_id if item.get("error") else None)).rowcount
         report[source["name"]] = {"listed": len(items), "new": new}
     return report
 
@@ -166,7 +195,7 @@ def fetch_article(item: dict, config: dict):
     """The article of an item (dict with text, metadata and signature), or the EntryError."""
     from phylo.web.extract import extract
     from phylo.web.fetch import fetch
-    from phylo.trees.grouping import signature
+    from phylo.trees.grouping import fingerprint
 
     # Files are only read when the user listed them in a urls list, never from a feed link.
     settings = fetch_settings(config, for_feed_links=item["source_kind"] != "urls")
@@ -177,7 +206,8 @@ def fetch_article(item: dict, config: dict):
         return exc
     final = page.get("final_url") or item["url"]
     article["final_url"] = final if final.startswith("file:") else canonical_url(final)
-    article["signature"] = signature(article["text"]).tobytes()
+    sig, shingles = fingerprint(article["text"])
+    article["signature"], article["shingles"] = sig.tobytes(), shingles.tobytes()
     return article
 
 
@@ -195,40 +225,52 @@ def store_result(conn, item: dict, result, config: dict, wanted_topics: list[str
                  first_seen: str) -> int:
     """Record what became of one item (inside the caller's transaction); 1 if an article was added."""
     if isinstance(result, EntryError):
-        conn.execute("UPDATE items SET status = ?, message = ?, tries = tries + 1 WHERE url = ?",
-                     (result.status, result.message, item["url"]))
+        conn.execute("UPDATE items SET status = ?, message = ?, tries = tries + 1, run_id = ? WHERE url = ?",
+                     (result.status, result.message, run_id, item["url"]))
         return 0
     found = []
     if config["topics"]:
         found = matching_topics(result, config["topics"], wanted_topics)
         if not found:
-            conn.execute("UPDATE items SET status = 'filtered', message = 'no topic keyword', tries = tries + 1 "
-                         "WHERE url = ?", (item["url"],))
+            conn.execute("UPDATE items SET status = 'filtered', message = 'no topic keyword', tries = tries + 1, "
+                         "run_id = ? WHERE url = ?", (run_id, item["url"]))
             return 0
     digest, origin = content_hash(result["text"]), article_origin(result)
-    same = conn.execute("SELECT id FROM articles WHERE url = ? OR (content_hash = ? AND origin = ?)",
+    same = conn.execute("SELECT id, url FROM articles WHERE url = ? OR (content_hash = ? AND origin = ?)",
                         (result["final_url"], digest, origin)).fetchone()
     if same:
-        conn.execute("UPDATE items SET status = 'duplicate', article_id = ?, tries = tries + 1 WHERE url = ?",
-                     (same[0], item["url"]))
+        why = (f"redirects to {same[1]}, already stored" if same[1] == result["final_url"]
+               else f"the same text as {same[1]}, already stored")
+        conn.execute("UPDATE items SET status = 'duplicate', message = ?, article_id = ?, tries = tries + 1, "
+                     "run_id = ? WHERE url = ?", (why, same[0], run_id, item["url"]))
         return 0
     article_id = conn.execute(
         "INSERT INTO articles (url, content_hash, origin, source_id, title, site, published, byline, lang, text, "
-        "topics, signature, first_seen, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "topics, signature, shingles, first_seen, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (result["final_url"], digest, origin, item["source_id"], result.get("title") or item["title"], result.get("site"),
          result.get("published") or item["published"], result.get("byline"), result.get("lang"), result["text"],
-         json.dumps(found), result["signature"], first_seen, run_id)).lastrowid
-    conn.execute("UPDATE items SET status = 'ok', message = NULL, article_id = ?, tries = tries + 1 WHERE url = ?",
-                 (article_id, item["url"]))
+         json.dumps(found), result["signature"], result["shingles"], first_seen, run_id)).lastrowid
+    conn.execute("UPDATE items SET status = 'ok', message = NULL, article_id = ?, tries = tries + 1, run_id = ? "
+                 "WHERE url = ?", (article_id, run_id, item["url"]))
     return 1
 
 
 def describe(summary: dict) -> str:
-    """One line about a run, for the log."""
-    failed = [name for name, s in summary["sources"].items() if s.get("error")]
+    """One line about a run, for the log: what it did, what each item became, what failed."""
     text = (f"run {summary['run']} {summary['status']}: {summary['new_articles']} new article(s), "
             f"{summary['new_pairs']} pair(s) aligned, {summary['stories_updated']} story folder(s) written, "
             f"{summary['alerts']} alert(s) in {summary.get('seconds', 0)} s")
+    if summary.get("note"):
+        text += f" ({summary['note']})"
+    if summary.get("items"):
+        text += "; items: " + ", ".join(f"{n} {status}" for status, n in summary["items"].items())
+    failed = [f"{name} ({s['error']}: {s.get('message', '')})".replace(": )", ")")
+              for name, s in summary["sources"].items() if s.get("error")]
     if failed:
-        text += f"; failed source(s): {', '.join(failed)}"
+        text += f"; failed source(s): {'; '.join(failed)}"
+    undelivered = (summary.get("delivery") or {}).get("undelivered")
+    if undelivered:
+        text += f"; {undelivered} alert(s) not delivered yet (see the dashboard)"
+    if summary.get("interrupted"):
+        text += f"; completed interrupted run(s) {', '.join(map(str, summary['interrupted']))}"
     return text

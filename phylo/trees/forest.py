@@ -3,28 +3,30 @@
 Aligning every pair of n articles costs n(n-1)/2 alignments: 500,000 for 1,000
 articles. Most pairs share no text at all, and a copy's source is always among the
 articles it shares the most text with. So, in order (each step a plain function the
-runner can store, see ``bench/scale.py`` for the stage list):
+runner can store, see ``pipelines/news.py: story_analysis_stages``):
 
-1. ``table_signatures``: a MinHash signature per article (``phylo.trees.grouping``).
-2. ``find_candidates``: the pairs that share text (LSH, checked by estimated Jaccard).
-3. ``pairs_to_align``: for each article only its ``per_article`` most similar
-   candidates, so the number of alignments grows with n, not n squared.
-4. ``chunk_pairs`` / ``align_chunk``: those pairs in chunks that carry their own
+1. ``table_fingerprints``: per article a MinHash signature and its set of word
+   3-shingles (``phylo.trees.grouping``), in date order.
+2. ``find_candidates``: the pairs LSH proposes, each article against the ones before it.
+3. ``group_stories``: the pairs checked with the exact measure, and stories as the
+   clusters one stray pair cannot merge (``phylo.trees.grouping.regroup``: the same
+   code groups the monitor's articles).
+4. ``pairs_to_align``: inside each story, each article's ``per_article`` strongest
+   links, so the number of alignments grows with n, not n squared.
+5. ``chunk_pairs`` / ``align_chunk``: those pairs in chunks that carry their own
    sequences, aligned chunk by chunk (a fan-out stage: chunks go to the executor).
-5. ``build_forest``: stories = connected groups of candidate pairs; per story a
-   distance matrix, a neighbor-joining tree, a lineage; ``forest_summary`` lists the
-   stories by size and ``write_forest`` writes them.
+6. ``build_forest``: per story a distance matrix, a neighbor-joining tree, a lineage;
+   ``forest_summary`` lists the stories by size and ``write_forest`` writes them.
 
 Distances of pairs never aligned (the upper bound)
 --------------------------------------------------
-Inside a story some pairs were not aligned (not candidates, or not among either
-article's closest). Their p-distance is bounded by the triangle inequality: if a and c
+Inside a story some pairs were not aligned (not linked, or not among either article's
+strongest links). Their p-distance is bounded by the triangle inequality: if a and c
 differ in at most x of their columns and c and b in at most y, a and b differ in at
 most about x + y. So an unaligned pair gets the length of the shortest path between
 them through aligned pairs (in p-distance), capped at ``P_MAX`` = 0.75 (the p-distance
 of unrelated random sequences, where Jukes-Cantor saturates), and only then the
-correction. The story is connected through aligned pairs or candidate pairs; a pair
-joined only through candidates that were never aligned also gets ``P_MAX``.
+correction. A pair joined only through links that were never aligned also gets ``P_MAX``.
 """
 
 from __future__ import annotations
@@ -35,45 +37,74 @@ from pathlib import Path
 import numpy as np
 
 from phylo.engine.executors import Failure
-from phylo.trees.grouping import candidate_pairs, group, signature, similarity
+from phylo.trees import grouping
 
 #: The p-distance given to a pair when nothing bounds it better (see the module docstring).
 P_MAX = 0.75
 
 
-# --- 1-3: which pairs to align ----------------------------------------------------------------
+# --- 1-4: stories, and which pairs to align ------------------------------------------------------
 
 def usable_articles(table: list[dict]) -> list[dict]:
     """The rows of an ``articles.tsv``-style table that made it (``status == "ok"``, a label)."""
     return [row for row in table if row.get("status", "ok") == "ok" and row.get("label")]
 
 
-def table_signatures(table: list[dict], num_perm: int = 128, shingle_k: int = 5) -> dict[str, np.ndarray]:
-    """A MinHash signature for every usable article, by label."""
-    return {row["label"]: signature(row.get("text") or "", num_perm=num_perm, k=shingle_k)
-            for row in usable_articles(table)}
+def date_order(table: list[dict]) -> list[str]:
+    """Usable labels by publication time (undated last), then label: the order stories are
+    grouped in, so the forest is the same whatever the table's order."""
+    from phylo.trees.dates import sort_time
+
+    rows = {row["label"]: row for row in usable_articles(table)}
+    never = datetime.max
+    return sorted(rows, key=lambda label: (sort_time(rows[label].get("published")) or never, label))
 
 
-def find_candidates(signatures: dict[str, np.ndarray], story_threshold: float = 0.3) -> list[tuple[str, str]]:
-    """Pairs of labels that share text: see ``phylo.trees.grouping.candidate_pairs`` for the rule."""
-    return candidate_pairs(signatures, threshold=story_threshold)
+def table_fingerprints(table: list[dict], num_perm: int = 128, shingle_k: int = grouping.STORY_K) -> dict:
+    """``{"keys": labels in date order, "signatures": {label: MinHash}, "shingles": {label: shingle
+    array}, "outlets": {label: host or site}}`` for the usable articles."""
+    rows = {row["label"]: row for row in usable_articles(table)}
+    keys = date_order(table)
+    prints = {label: grouping.fingerprint(rows[label].get("text") or "", num_perm, shingle_k) for label in keys}
+    return {"keys": keys, "signatures": {k: v[0] for k, v in prints.items()},
+            "shingles": {k: v[1] for k, v in prints.items()},
+            "outlets": {k: grouping.outlet(rows[k].get("final_url") or rows[k].get("url"), rows[k].get("site"))
+                        for k in keys}}
 
 
-def pairs_to_align(signatures: dict[str, np.ndarray], candidates: list[tuple[str, str]],
-                   per_article: int = 8) -> list[tuple[str, str]]:
-    """The candidate pairs worth aligning: each article's ``per_article`` most similar ones.
+def find_candidates(fingerprints: dict) -> list[tuple[str, str]]:
+    """The pairs worth checking: ``phylo.trees.grouping.candidate_pairs`` (LSH and the estimate)."""
+    sizes = {k: len(a) for k, a in fingerprints["shingles"].items()}
+    return grouping.candidate_pairs(fingerprints["keys"], fingerprints["signatures"], sizes)
 
-    A pair is kept when it is among the closest of either of its articles (ties broken
-    by label), so every article keeps its likely source and the count is at most
-    ``per_article * n``. ``per_article=0`` keeps every candidate.
+
+def group_stories(fingerprints: dict, candidates: list[tuple[str, str]],
+                  story_threshold: float = grouping.STORY_THRESHOLD) -> dict:
+    """``{"stories": [[labels], ...] largest first (singletons included), "links": [(a, b, overlap)]}``.
+
+    The candidates checked with the exact measure and clustered (``phylo.trees.grouping.regroup``).
     """
+    stories, weights = grouping.regroup(fingerprints["keys"], candidates, fingerprints["shingles"],
+                                        fingerprints["outlets"], story_threshold)
+    return {"stories": stories, "links": sorted((a, b, w) for (a, b), w in weights.items())}
+
+
+def pairs_to_align(stories: dict, per_article: int = 8) -> list[tuple[str, str]]:
+    """The links worth aligning: inside each story, each article's ``per_article`` strongest.
+
+    A pair is kept when it is among the strongest of either of its articles (ties broken
+    by label), so every article keeps its likely source and the count is at most
+    ``per_article * n``. ``per_article=0`` keeps every link inside a story. Pairs are
+    ``(a, b)`` with ``a < b``, sorted.
+    """
+    story_of = {m: n for n, members in enumerate(stories["stories"]) for m in members}
+    inside = [(min(a, b), max(a, b), w) for a, b, w in stories["links"] if story_of[a] == story_of[b]]
     if per_article <= 0:
-        return sorted(candidates)
+        return sorted({(a, b) for a, b, _ in inside})
     near: dict[str, list[tuple[float, str]]] = {}
-    for a, b in candidates:
-        s = similarity(signatures[a], signatures[b])
-        near.setdefault(a, []).append((-s, b))
-        near.setdefault(b, []).append((-s, a))
+    for a, b, w in inside:
+        near.setdefault(a, []).append((-w, b))
+        near.setdefault(b, []).append((-w, a))
     keep = set()
     for label, others in near.items():
         for _, other in sorted(others)[:per_article]:
@@ -173,34 +204,31 @@ def flatten_aligned(aligned: list, gaps: str = "affine") -> dict[tuple[str, str]
     return out
 
 
-def build_forest(table: list[dict], candidates: list[tuple[str, str]], aligned: list,
-                 correction: str | None = "jc", method: str = "nj", gaps: str = "affine") -> list[dict]:
+def build_forest(table: list[dict], stories: dict, aligned: list, correction: str | None = "jc",
+                 method: str = "nj", gaps: str = "affine") -> list[dict]:
     """One entry per story, largest first (singletons last).
 
     Each: ``story`` (``story-001`` ...), ``members`` (labels, earliest first), ``size``,
     ``sites`` (distinct sites, sorted), ``first_date``, ``first_article``,
     ``aligned_pairs``, ``matrix`` (distances, rows in ``members`` order), ``newick``,
     ``rooting``, ``sources`` (see ``story_sources``; stories of 2+).
-    ``aligned`` is the fan-out result of ``align_chunk`` (failed chunks are skipped:
-    their pairs fall back to the upper bound).
+    ``stories`` is ``group_stories``' result; ``aligned`` the fan-out result of
+    ``align_chunk`` (failed chunks are skipped: their pairs fall back to the upper bound).
     """
     from phylo.trees.build import rooted_tree, to_newick
-    from phylo.trees.dates import earliest, sort_time
+    from phylo.trees.dates import earliest
 
     rows = {row["label"]: row for row in usable_articles(table)}
     distances = flatten_aligned(aligned, gaps)
-    # members by date (undated last), then label: the same forest whatever the table's order
-    never = datetime.max
-    keys = sorted(rows, key=lambda label: (sort_time(rows[label].get("published")) or never, label))
-    stories = group(keys, candidates)
-    story_of = {m: n for n, members in enumerate(stories) for m in members}
+    groups = stories["stories"]
+    story_of = {m: n for n, members in enumerate(groups) for m in members}
     by_story: dict[int, dict] = {}
     for (a, b), dist in distances.items():
         if a in story_of and story_of[a] == story_of.get(b):
             by_story.setdefault(story_of[a], {})[(a, b)] = dist
-    width = max(3, len(str(len(stories))))
+    width = max(3, len(str(len(groups))))
     forest = []
-    for number, members in enumerate(stories, 1):
+    for number, members in enumerate(groups, 1):
         dates = {m: rows[m].get("published") for m in members}
         inside = by_story.get(number - 1, {})
         matrix = bounded_distances(members, inside, correction)
