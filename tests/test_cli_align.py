@@ -35,7 +35,8 @@ def test_encode_options():
     bad = phylo("encode", "--seed", "3", stdin="hi")
     assert bad.returncode == 2 and bad.stderr == "ERROR: --seed only makes sense with --frame\n"
     missing = phylo("encode", "nope.txt")
-    assert missing.returncode == 2 and missing.stderr == "ERROR: nope.txt: no such file\n"
+    assert missing.returncode == 2 and missing.stderr == ("ERROR: nope.txt: no such file; give a UTF-8 text file, or - for standard "
+                                                   "input\n")
 
 
 @pytest.fixture
@@ -92,7 +93,8 @@ def test_align_mafft(tmp_path, fasta):
 
 def test_align_errors(tmp_path, fasta):
     r = phylo("align", str(tmp_path / "none.fasta"), "--out", str(tmp_path / "o"))
-    assert r.returncode == 2 and r.stderr == f"ERROR: {tmp_path / 'none.fasta'}: no such file\n"
+    assert r.returncode == 2 and r.stderr == (f"ERROR: {tmp_path / 'none.fasta'}: no such file; give a FASTA file "
+                                          "such as 'phylo encode' writes\n")
     one = tmp_path / "one.fasta"
     one.write_text(">a\nACT\n")
     r = phylo("align", str(one), "--out", str(tmp_path / "o"))

@@ -117,7 +117,7 @@ def test_decode_refuses_non_dna_and_says_what_it_drops(tmp_path):
                                   text=True), 2, "no sequence")
     binary = tmp_path / "b.bin"
     binary.write_bytes(bytes(range(256)))
-    one_error_line(phylo("decode", binary), 2, "not text")
+    one_error_line(phylo("decode", binary), 2, "not a text file")
     trailing = subprocess.run([sys.executable, "-m", "phylo", "decode"], input="ACTCATT\n", capture_output=True,
                               text=True)
     assert trailing.returncode == 0 and trailing.stdout.strip() == "AB"

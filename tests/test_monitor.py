@@ -25,6 +25,7 @@ import pytest
 
 from phylo.cli.main import main
 from phylo.monitor import config as monitor_config
+from phylo.engine.files import read_tsv
 from phylo.monitor import db
 from phylo.monitor.lock import run_lock
 from phylo.monitor.run import run_once
@@ -826,3 +827,50 @@ def test_a_schema_1_database_is_migrated_and_regrouped_keeping_its_story_ids(tmp
         ("split", 7, None, 1)]
     assert conn.execute("SELECT COUNT(*) FROM articles WHERE shingles IS NULL").fetchone()[0] == 0
     conn.close()
+
+
+# ---------------------------------------------------------------- verdicts and skipped feed entries
+
+def test_verdicts_are_stored_and_only_copies_are_alerted(news, web, tmp_path):
+    from coverage_stories import K1, K2, K3, page
+
+    # three copies of a wire story that is not in the list; and a story with its copy
+    stories = [("/herald", "Ferry crews walk out", "Bay Herald", "2024-05-07T08:30:00+00:00", K1),
+               ("/coastfm", "Ferry strike: no sailings", "Coast FM", "2024-05-07T09:15:00+00:00", K2),
+               ("/north", "Islands cut off by ferry strike", "North Shore Daily", "2024-05-07T10:00:00+00:00", K3)]
+    original, copy = story_texts(31, 1)
+    news.add("/original", 31, original, minute=0)
+    news.add("/copy", 31, copy, minute=30)
+    for path, title, site, published, paragraphs in stories:
+        web.page(path, page(title, site, published, paragraphs))
+    paths = [s[0] for s in stories] + ["/original", "/copy"]
+    (tmp_path / "urls.txt").write_text("".join(web.url(p) + "\n" for p in paths))
+    cfg = write_config(tmp_path, [{"name": "l", "kind": "urls", "location": "urls.txt"}],
+                       extra='\n[thresholds]\nalert = 0.01\n')  # any copy at all is alerted
+    assert main(["monitor", str(cfg), "--once"]) == 0
+    database = tmp_path / "data" / "monitor.sqlite"
+    verdicts = dict(rows(database, "SELECT a.url, l.verdict FROM lineage l JOIN articles a ON a.id = l.article_id"))
+    unseen = [web.url(p) for p in ("/herald", "/coastfm", "/north")]
+    assert verdicts[web.url("/copy")] == "copied" and {verdicts[u] for u in unseen} == {"unseen-source"}
+    alerted = {url for (url,) in rows(database, "SELECT a.url FROM alerts x JOIN articles a ON a.id = x.article_id")}
+    assert alerted == {web.url("/copy")}  # siblings of a missing original are not copies of each other
+    groups = {g for (g,) in rows(database, "SELECT unseen_group FROM lineage WHERE verdict = 'unseen-source'")}
+    assert len(groups) == 1 and None not in groups
+    (story,) = {s for (s, u) in rows(database, "SELECT m.story_id, a.url FROM story_members m "
+                                             "JOIN articles a ON a.id = m.article_id") if u == unseen[0]}
+    cells = {r["url"]: r for r in read_tsv(tmp_path / "site" / "stories" / str(story) / "lineage.tsv")}
+    assert {cells[u]["verdict"] for u in unseen} == {"unseen-source"} and all(not cells[u]["source"] for u in unseen)
+
+
+def test_feed_entries_without_a_link_are_counted_in_the_run_line_and_on_the_dashboard(news, web, tmp_path, capsys):
+    texts = story_texts(21, 1)
+    news.add("/s0", 21, texts[0], minute=0)
+    news.add("/s1", 21, texts[1], minute=5)
+    web.page("/feed.xml", f"""<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+<item><title>one</title><link>{web.url('/s0')}</link></item>
+<item><title>no link</title></item><item><title>nor this</title></item>
+<item><title>two</title><link>{web.url('/s1')}</link></item></channel></rss>""", content_type="application/rss+xml")
+    cfg = write_config(tmp_path, [{"name": "f", "kind": "feed", "location": web.url("/feed.xml")}])
+    assert main(["monitor", str(cfg)]) == 0
+    assert "feed entries skipped: f: 2 no-link" in capsys.readouterr().err
+    assert "2 skipped (no-link)" in (tmp_path / "site" / "index.html").read_text()

@@ -6,6 +6,7 @@ import io
 import logging
 from pathlib import Path
 
+from phylo.cli.inputs import read_text_input
 from phylo.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -38,15 +39,7 @@ def read_fasta(path: str) -> dict[str, str]:
     """Label -> sequence from a FASTA file; labels must be unique, at least two records."""
     from Bio import SeqIO
 
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"{path}: no such file")
-    try:
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not a text file (not UTF-8); give a FASTA file such as 'phylo encode' writes")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read it ({exc.strerror})") from None
+    text = read_text_input(path, "a FASTA file such as 'phylo encode' writes")
     if not text.lstrip().startswith(">"):
         raise InputError(f"{path}: not FASTA: the first line must be a header starting with '>' "
                          "(e.g. '>article-1'), then the sequence")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
+from phylo.cli.inputs import read_text_input
 from phylo.errors import InputError
 
 
@@ -21,13 +21,7 @@ def read_tree(path: str):
     """One Newick tree with named, distinct leaves, or a one-line error naming the file."""
     from ete3 import Tree
 
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"{path}: no such file; give a Newick tree such as a run's tree.nwk")
-    try:
-        text = p.read_text(encoding="utf-8").strip()
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not a text file (not UTF-8); give a Newick tree") from None
+    text = read_text_input(path, "a Newick tree such as a run's tree.nwk").strip()
     trees = [part for part in text.split(";") if part.strip()]
     if len(trees) != 1:
         raise InputError(f"{path}: holds {len(trees)} trees; give a file with exactly one Newick tree")

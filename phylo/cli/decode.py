@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 import sys
-from pathlib import Path
 
+from phylo.cli.inputs import read_text_input
 from phylo.errors import InputError
 
 
@@ -25,24 +25,6 @@ def read_records(text: str) -> list[tuple[str, str]]:
     if not text.lstrip().startswith(">"):
         return [("sequence", "".join(text.split()))]
     return [(rec.id, str(rec.seq)) for rec in SeqIO.parse(io.StringIO(text), "fasta")]
-
-
-def read_input(source: str) -> str:
-    if source == "-":
-        data = sys.stdin.buffer.read()
-    else:
-        path = Path(source)
-        if not path.is_file():
-            raise InputError(f"{source}: no such file")
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise InputError(f"{source}: cannot read it ({exc.strerror})") from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        where = "standard input" if source == "-" else source
-        raise InputError(f"{where}: not text (not UTF-8); give DNA as FASTA or a bare sequence") from None
 
 
 def check_record(name: str, seq: str) -> list[str]:
@@ -67,7 +49,7 @@ def run(args) -> int:
     from phylo.align.encoding import decode
 
     where = "standard input" if args.fasta == "-" else args.fasta
-    records = [(name, seq) for name, seq in read_records(read_input(args.fasta)) if seq or name != "sequence"]
+    records = [(name, seq) for name, seq in read_records(read_text_input(args.fasta, "DNA as FASTA or a bare sequence")) if seq or name != "sequence"]
     if not records:
         raise InputError(f"{where}: no sequence to decode")
     for name, seq in records:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from phylo.cli.inputs import read_text_input
 from phylo.errors import InputError
 
 
@@ -21,19 +22,6 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def read_text(path: str) -> str:
-    """Text of a file (UTF-8) or of standard input for ``-``."""
-    if path == "-":
-        return sys.stdin.read()
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"{path}: no such file")
-    try:
-        return p.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
-
-
 def run(args) -> int:
     from Bio import SeqIO
     from Bio.Seq import Seq
@@ -46,6 +34,6 @@ def run(args) -> int:
     name = args.name or (Path(args.text).stem if args.text != "-" else "stdin")
     if any(c.isspace() for c in name) or not name:
         raise InputError(f"--id {name!r}: a FASTA id cannot be empty or contain whitespace")
-    dna = encode(read_text(args.text), normalize=args.normalize, frame=args.frame, seed=args.seed)
+    dna = encode(read_text_input(args.text, "a UTF-8 text file, or - for standard input"), normalize=args.normalize, frame=args.frame, seed=args.seed)
     SeqIO.write([SeqRecord(Seq(dna), id=name, description="")], sys.stdout, "fasta")
     return 0

@@ -6,6 +6,7 @@ import io
 import sys
 from pathlib import Path
 
+from phylo.cli.inputs import read_text_input
 from phylo.errors import InputError
 
 
@@ -28,14 +29,7 @@ def read_distances(path: str):
 
     from phylo.align.scikit_bio import DistanceMatrix
 
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"{path}: no such file; give the distances.tsv or .phy written by 'phylo align'")
-    try:
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not a text file (not UTF-8); give the distances.tsv or .phy written by "
-                         "'phylo align'") from None
+    text = read_text_input(path, "the distances.tsv or .phy written by 'phylo align'")
     first = text.lstrip().split("\n", 1)[0]
     fmt = "phylip_dm" if first.strip().isdigit() else "lsmat"
     try:

@@ -162,6 +162,15 @@ MIGRATIONS = [
     -- stories are regrouped with the new rule on the next run (ids kept where stories stay)
     UPDATE articles SET grouped = 0;
     """,
+    # 3: verdicts (phylo.trees.lineage): how each member got its text, and the evidence
+    """
+    ALTER TABLE lineage ADD COLUMN verdict TEXT;       -- copied, independent, unseen-source, earliest
+    ALTER TABLE lineage ADD COLUMN secondary TEXT;     -- JSON: [{"article_id", "share"}] (merges)
+    ALTER TABLE lineage ADD COLUMN evidence TEXT;      -- JSON: passages, longest_words, share, quotes, against
+    ALTER TABLE lineage ADD COLUMN unseen_group TEXT;  -- members sharing one source missing from the story
+    -- every story's lineage is redone with verdicts on the next run (no alert for old members)
+    UPDATE stories SET recompute = 1 WHERE merged_into IS NULL;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

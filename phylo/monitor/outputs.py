@@ -30,6 +30,7 @@ from phylo.errors import EntryError
 from phylo.monitor.db import transaction
 from phylo.monitor.stories import cached_distances, current_story, story_table
 from phylo.report.files import LINEAGE_COLUMNS as NEWS_LINEAGE_COLUMNS
+from phylo.report.verdicts import flat_row, read_row
 from phylo.report.html import template
 from phylo.trees.dates import parse_date
 
@@ -92,7 +93,8 @@ def write_story(conn, story_id: int, folder: Path, config: dict) -> None:
     lineage = stored_lineage(conn, rows)
     folder.mkdir(parents=True, exist_ok=True)
     atomic_write(folder / "tree.nwk", tree["newick"] + "\n")
-    atomic_write(folder / "lineage.tsv", tsv_text(lineage, LINEAGE_COLUMNS))
+    cells = [flat_row(read_row(r)) | {"url": r["url"], "source_url": r["source_url"]} for r in lineage]
+    atomic_write(folder / "lineage.tsv", tsv_text(cells, LINEAGE_COLUMNS))
     svgs = {"svg": "", "lineage_svg": ""}
     if config["run"]["draw"]:
         from phylo.report.draw import draw_lineage, draw_tree
@@ -107,18 +109,29 @@ def write_story(conn, story_id: int, folder: Path, config: dict) -> None:
 
 
 def stored_lineage(conn, rows: list[dict]) -> list[dict]:
-    """The story's lineage edges as stored by the last run (labels, as phylo.trees.lineage gives them)."""
+    """The story's lineage rows as stored by the last run, with labels, in the schema
+    ``phylo.trees.lineage`` gives them (rows stored before verdicts have none: the
+    report reads those as ``phylo.report.verdicts.read_row`` says)."""
     by_id = {r["id"]: r for r in rows}
     out = []
     for r in rows:
         edge = conn.execute("SELECT * FROM lineage WHERE article_id = ?", (r["id"],)).fetchone()
-        source = by_id.get(edge["source_article_id"]) if edge else None
-        out.append({"label": r["label"], "source": source["label"] if source else None,
-                    "identity": edge["identity"] if edge else None,
-                    "confidence": edge["confidence"] if edge else None,
-                    "containment": edge["containment"] if edge else None,
-                    "note": edge["note"] if edge else "",
-                    "url": r["url"], "source_url": source["url"] if source else None})
+        edge = dict(edge) if edge else {}
+        source = by_id.get(edge.get("source_article_id"))
+        evidence = json.loads(edge.get("evidence") or "null")
+        if evidence is not None:
+            against = by_id.get(evidence.get("against"))
+            evidence["against"] = against["label"] if against else None
+        row = {"label": r["label"], "source": source["label"] if source else None,
+               "identity": edge.get("identity"), "confidence": edge.get("confidence"),
+               "containment": edge.get("containment"), "note": edge.get("note") or "",
+               "url": r["url"], "source_url": source["url"] if source else None}
+        if edge.get("verdict"):
+            row |= {"verdict": edge["verdict"], "evidence": evidence or {}, "unseen_group": edge.get("unseen_group"),
+                    "secondary_sources": [{"label": by_id[s["article_id"]]["label"], "share": s["share"]}
+                                          for s in json.loads(edge.get("secondary") or "[]")
+                                          if s["article_id"] in by_id]}
+        out.append(row)
     return out
 
 

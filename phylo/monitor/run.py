@@ -23,7 +23,7 @@ from phylo.monitor import db, outputs, stories
 from phylo.monitor.config import fetch_settings
 from phylo.monitor.db import transaction
 from phylo.monitor.lock import run_lock
-from phylo.monitor.sources import canonical_url, list_items, matching_topics
+from phylo.monitor.sources import canonical_url, list_source, matching_topics
 
 log = logging.getLogger(__name__)
 
@@ -136,12 +136,12 @@ def discover(conn, config: dict, run_id: int) -> dict:
     for source in config["sources"]:
         source_id = _source_id(conn, source)
         try:
-            items = list_items(source, settings)
+            listing = list_source(source, settings)
         except EntryError as exc:
             log.warning("source %s failed: %s", source["name"], exc.message)
             report[source["name"]] = {"error": exc.status, "message": exc.message}
             continue
-        new = 0
+        items, new = listing["items"], 0
         with transaction(conn):
             for item in items:
                 # a line that can never be read (bad URL...) is recorded as given up at once
@@ -152,6 +152,8 @@ def discover(conn, config: dict, run_id: int) -> dict:
                     (item["url"], source_id, item["kind"], item["target"], run_id, status, item.get("message"),
                      tries, item["title"], item["published"], run_id if item.get("error") else None)).rowcount
         report[source["name"]] = {"listed": len(items), "new": new}
+        if listing["skipped"]:  # entries of a feed that name no article (no link...), by reason
+            report[source["name"]]["skipped"] = listing["skipped"]
     return report
 
 
@@ -266,6 +268,10 @@ def describe(summary: dict) -> str:
         text += "; items: " + ", ".join(f"{n} {status}" for status, n in summary["items"].items())
     failed = [f"{name} ({s['error']}: {s.get('message', '')})".replace(": )", ")")
               for name, s in summary["sources"].items() if s.get("error")]
+    skipped = [f"{name}: {n} {reason}" for name, s in summary["sources"].items()
+               for reason, n in (s.get("skipped") or {}).items()]
+    if skipped:
+        text += f"; feed entries skipped: {', '.join(skipped)}"
     if failed:
         text += f"; failed source(s): {'; '.join(failed)}"
     undelivered = (summary.get("delivery") or {}).get("undelivered")

@@ -348,7 +348,8 @@ def update_lineage(conn, story_id: int, run_id: int, alert_threshold: float, cor
     """Recompute the story's lineage edges; add alerts for new members; returns alerts added.
 
     The lineage is the news pipeline's own (``phylo.trees.lineage.table_lineage``): each
-    article's source is the earlier article that explains most of its text.
+    article's verdict (copied, independent, unseen-source, earliest), its source and the
+    evidence. Only a copy above the alert threshold (alignment identity) is alerted.
     """
     from phylo.trees.lineage import table_lineage
 
@@ -356,18 +357,27 @@ def update_lineage(conn, story_id: int, run_id: int, alert_threshold: float, cor
     table = [r | {"published": r["date"]} for r in rows]
     edges = table_lineage(table, cached_distances(conn, rows, correction))
     by_label = {r["label"]: r for r in rows}
+    ids = {label: r["id"] for label, r in by_label.items()}
     unchecked = {r[0] for r in conn.execute(
         "SELECT article_id FROM story_members WHERE story_id = ? AND checked = 0", (story_id,))}
     added = 0
     with transaction(conn):
         for edge in edges:
-            child = by_label[edge["label"]]["id"]
-            source = by_label[edge["source"]]["id"] if edge["source"] else None
+            child = ids[edge["label"]]
+            source = ids[edge["source"]] if edge["source"] else None
+            secondary = [{"article_id": ids[s["label"]], "share": s["share"]}
+                         for s in edge.get("secondary_sources") or [] if s["label"] in ids]
+            evidence = dict(edge.get("evidence") or {})
+            evidence["against"] = ids.get(evidence.get("against"))
             conn.execute("INSERT OR REPLACE INTO lineage (article_id, story_id, source_article_id, identity, "
-                         "containment, confidence, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         "containment, confidence, note, verdict, secondary, evidence, unseen_group) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                          (child, story_id, source, edge["identity"], edge["containment"], edge["confidence"],
-                          edge["note"]))
-            if child in unchecked and source and edge["identity"] >= alert_threshold:
+                          edge["note"], edge.get("verdict"), json.dumps(secondary), json.dumps(evidence),
+                          edge.get("unseen_group")))
+            # an alert is for a copy: an article that took its text from an earlier one in the story
+            copied = edge.get("verdict", "copied") == "copied"
+            if child in unchecked and source and copied and edge["identity"] >= alert_threshold:
                 added += conn.execute(
                     "INSERT OR IGNORE INTO alerts (article_id, source_article_id, story_id, identity, run_id, created) "
                     "VALUES (?, ?, ?, ?, ?, datetime('now'))", (child, source, story_id, edge["identity"], run_id)).rowcount

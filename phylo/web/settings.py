@@ -19,7 +19,8 @@ from phylo.engine.config import Boolean, Integer, Number, Text, load_config
 FETCH_SCHEMA = {
     "connect_timeout": Number(above=0), "read_timeout": Number(above=0), "deadline": Number(above=0),
     "retries": Integer(minimum=0), "backoff": Number(minimum=0), "backoff_max": Number(minimum=0),
-    "retry_after_max": Number(minimum=0), "max_bytes": Integer(minimum=1), "max_redirects": Integer(minimum=0),
+    "retry_after_max": Number(minimum=0), "max_bytes": Integer(minimum=1), "source_max_bytes": Integer(minimum=1),
+    "max_redirects": Integer(minimum=0),
     "rate_per_host": Number(minimum=0), "host_concurrency": Integer(minimum=1), "robots": Boolean(),
     "refresh": Boolean(), "allow_private": Boolean(), "allow_files": Boolean(),
     "cache_dir": Text(hint=" (a folder; \"\" for none)"), "user_agent": Text(),
