@@ -236,7 +236,7 @@ def story_run(story: dict, folder: Path) -> dict:
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         return {"error": proc.stderr.strip().splitlines()[-1:]}
-    truth = truth_by_label(out, folder)
+    truth = {label: t["parent"] for label, t in truth_by_label(out, folder).items()}  # label -> true parent
     lineage = [{"label": r["label"], "source": r["source"] or None} for r in read_tsv(out / "lineage.tsv")]
     table = {r["label"]: r for r in read_tsv(out / "articles.tsv") if r["label"]}
     by_entry = {f"pages/{a['id']}.html": a["text"] for a in story["articles"]}
